@@ -1,0 +1,568 @@
+//! Node numbers and fixed-width node sets (Linux: `nodemask_t`, `include/linux/nodemask.h`).
+//!
+//! [`NodeMask`] is a plain array of 64-bit words sized at build time by [`MAX_NUMNODES`]
+//! (64 by default, 1024 with the `nodes-1024` feature). It never allocates, every operation
+//! works a word at a time, and all constructors are `const fn`, so a mask can live in a
+//! `static`. Bits at or above [`MAX_NUMNODES`] are always zero.
+//!
+//! Besides the set algebra, the module has the kernel's remapping trio ([`NodeMask::fold`],
+//! [`NodeMask::onto`], [`NodeMask::remap`], from `lib/bitmap.c`), the nodelist text format
+//! (`bitmap_parselist` and `%*pbl`, in `text.rs`) and the user ABI of the memory-policy
+//! syscalls (`get_nodes` and `copy_nodes_to_user`, in `user.rs`).
+
+mod remap;
+mod text;
+mod user;
+
+use core::fmt;
+use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, Not, Sub};
+
+use crate::error::{Error, Result};
+
+/// The number of nodes a [`NodeMask`] can hold (Linux: `MAX_NUMNODES`).
+///
+/// 64 by default; 1024 (what distribution kernels build with) with the `nodes-1024` feature.
+#[cfg(not(feature = "nodes-1024"))]
+pub const MAX_NUMNODES: usize = 64;
+/// The number of nodes a [`NodeMask`] can hold (Linux: `MAX_NUMNODES`).
+///
+/// 64 by default; 1024 (what distribution kernels build with) with the `nodes-1024` feature.
+#[cfg(feature = "nodes-1024")]
+pub const MAX_NUMNODES: usize = 1024;
+
+/// Bits per mask word.
+const WORD_BITS: usize = u64::BITS as usize;
+/// Words in a mask.
+pub(crate) const WORDS: usize = MAX_NUMNODES.div_ceil(WORD_BITS);
+
+/// A NUMA node number, always below [`MAX_NUMNODES`] (Linux: `int nid`).
+///
+/// Linux uses `NUMA_NO_NODE` (-1) and `MAX_NUMNODES` as "no node"; this crate uses
+/// `Option<NodeId>` instead.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct NodeId(u16);
+
+impl NodeId {
+    /// The highest node number, `MAX_NUMNODES - 1` (where Linux starts the interleave cursor).
+    pub const MAX: NodeId = NodeId((MAX_NUMNODES - 1) as u16);
+
+    /// Returns the id for `raw`.
+    ///
+    /// # Panics
+    /// If `raw >= MAX_NUMNODES`; use [`NodeId::try_new`] for untrusted input.
+    pub const fn new(raw: usize) -> Self {
+        match Self::try_new(raw as u64) {
+            Ok(id) => id,
+            Err(_) => panic!("node number out of range"),
+        }
+    }
+
+    /// Returns the id for `raw`, or [`Error::InvalidNode`] if no mask can hold it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNode`] when `raw >= MAX_NUMNODES`.
+    pub const fn try_new(raw: u64) -> Result<Self> {
+        if raw < MAX_NUMNODES as u64 {
+            Ok(Self(raw as u16))
+        } else {
+            Err(Error::InvalidNode(raw))
+        }
+    }
+
+    /// Returns the node's index into per-node arrays.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// Returns the node number as `u32`.
+    pub const fn as_u32(self) -> u32 {
+        self.0 as u32
+    }
+}
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "N{}", self.0)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl TryFrom<u32> for NodeId {
+    type Error = Error;
+
+    fn try_from(raw: u32) -> Result<Self> {
+        Self::try_new(u64::from(raw))
+    }
+}
+
+impl TryFrom<usize> for NodeId {
+    type Error = Error;
+
+    fn try_from(raw: usize) -> Result<Self> {
+        Self::try_new(raw as u64)
+    }
+}
+
+impl From<NodeId> for usize {
+    fn from(node: NodeId) -> usize {
+        node.index()
+    }
+}
+
+/// A fixed-width set of nodes (Linux: `nodemask_t`).
+///
+/// Bits at or above [`MAX_NUMNODES`] are always zero; every method keeps them so.
+///
+/// # Examples
+/// ```
+/// use mempolicy::{NodeId, NodeMask};
+/// let mask: NodeMask = "0-2,5".parse()?;
+/// assert_eq!(mask.weight(), 4);
+/// assert_eq!(mask.next_in(NodeId::new(5)), Some(NodeId::new(0)));
+/// assert_eq!(mask.to_string(), "0-2,5");
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NodeMask {
+    /// Invariant: bits at or above `MAX_NUMNODES` are zero.
+    words: [u64; WORDS],
+}
+
+impl NodeMask {
+    /// A mask with no nodes (Linux: `NODE_MASK_NONE`).
+    pub const EMPTY: NodeMask = NodeMask::new();
+
+    /// Returns a mask with no nodes (Linux: `NODE_MASK_NONE`).
+    pub const fn new() -> Self {
+        Self { words: [0; WORDS] }
+    }
+
+    /// Returns a mask holding only `node` (Linux: `nodemask_of_node`).
+    pub const fn from_node(node: NodeId) -> Self {
+        let mut mask = Self::new();
+        mask.insert(node);
+        mask
+    }
+
+    /// Returns the mask of nodes `0..count` (Linux: `NODE_MASK_ALL` when
+    /// `count == MAX_NUMNODES`); `count` is clamped to [`MAX_NUMNODES`].
+    pub const fn first_n(count: usize) -> Self {
+        let count = if count > MAX_NUMNODES { MAX_NUMNODES } else { count };
+        let mut mask = Self::new();
+        let mut i = 0;
+        while i < WORDS {
+            let lo = i * WORD_BITS;
+            if count >= lo + WORD_BITS {
+                mask.words[i] = u64::MAX;
+            } else if count > lo {
+                mask.words[i] = (1u64 << (count - lo)) - 1;
+            }
+            i += 1;
+        }
+        mask
+    }
+
+    /// Returns the mask of every node below [`MAX_NUMNODES`] (Linux: `NODE_MASK_ALL`).
+    pub const fn full() -> Self {
+        Self::first_n(MAX_NUMNODES)
+    }
+
+    /// Returns the mask whose lowest 64 nodes are the bits of `bits`.
+    pub const fn from_u64(bits: u64) -> Self {
+        let mut mask = Self::new();
+        mask.words[0] = bits & Self::word_limit(0);
+        mask
+    }
+
+    /// Returns the mask whose words are `words` (word 0 holds nodes 0-63); bits beyond
+    /// [`MAX_NUMNODES`] are dropped.
+    pub const fn from_words(words: [u64; WORDS]) -> Self {
+        let mut mask = Self { words };
+        mask.clear_tail();
+        mask
+    }
+
+    /// Returns the underlying words (word 0 holds nodes 0-63).
+    pub const fn as_words(&self) -> &[u64; WORDS] {
+        &self.words
+    }
+
+    /// The valid bits of word `i`.
+    const fn word_limit(i: usize) -> u64 {
+        let lo = i * WORD_BITS;
+        if MAX_NUMNODES >= lo + WORD_BITS {
+            u64::MAX
+        } else if MAX_NUMNODES > lo {
+            (1u64 << (MAX_NUMNODES - lo)) - 1
+        } else {
+            0
+        }
+    }
+
+    /// Clears every bit at or above `MAX_NUMNODES` (restores the invariant).
+    const fn clear_tail(&mut self) {
+        let mut i = 0;
+        while i < WORDS {
+            self.words[i] &= Self::word_limit(i);
+            i += 1;
+        }
+    }
+
+    /// Adds `node` (Linux: `node_set`).
+    pub const fn insert(&mut self, node: NodeId) {
+        self.words[node.index() / WORD_BITS] |= 1 << (node.index() % WORD_BITS);
+    }
+
+    /// Removes `node` (Linux: `node_clear`).
+    pub const fn remove(&mut self, node: NodeId) {
+        self.words[node.index() / WORD_BITS] &= !(1 << (node.index() % WORD_BITS));
+    }
+
+    /// Returns the mask with `node` added.
+    #[must_use]
+    pub const fn with(mut self, node: NodeId) -> Self {
+        self.insert(node);
+        self
+    }
+
+    /// Returns whether `node` is in the mask (Linux: `node_isset`).
+    pub const fn contains(&self, node: NodeId) -> bool {
+        self.words[node.index() / WORD_BITS] & (1 << (node.index() % WORD_BITS)) != 0
+    }
+
+    /// Returns whether the raw node number `raw` is in the mask; numbers at or beyond
+    /// [`MAX_NUMNODES`] are never in it.
+    pub const fn contains_raw(&self, raw: u64) -> bool {
+        match NodeId::try_new(raw) {
+            Ok(node) => self.contains(node),
+            Err(_) => false,
+        }
+    }
+
+    /// Returns whether the mask has no nodes (Linux: `nodes_empty`).
+    pub const fn is_empty(&self) -> bool {
+        let mut i = 0;
+        while i < WORDS {
+            if self.words[i] != 0 {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Returns the number of nodes in the mask (Linux: `nodes_weight`).
+    pub const fn weight(&self) -> usize {
+        let mut total = 0;
+        let mut i = 0;
+        while i < WORDS {
+            total += self.words[i].count_ones() as usize;
+            i += 1;
+        }
+        total
+    }
+
+    /// Returns the lowest node (Linux: `first_node`, which returns `MAX_NUMNODES` for none).
+    pub const fn first(&self) -> Option<NodeId> {
+        self.next_from(0)
+    }
+
+    /// Returns the highest node (Linux: `last_node`).
+    pub const fn last(&self) -> Option<NodeId> {
+        let mut i = WORDS;
+        while i > 0 {
+            i -= 1;
+            let w = self.words[i];
+            if w != 0 {
+                return Some(NodeId((i * WORD_BITS + 63 - w.leading_zeros() as usize) as u16));
+            }
+        }
+        None
+    }
+
+    /// Returns the lowest node numbered `start` or above.
+    pub const fn next_from(&self, start: usize) -> Option<NodeId> {
+        if start >= MAX_NUMNODES {
+            return None;
+        }
+        let mut i = start / WORD_BITS;
+        let mut w = self.words[i] & (u64::MAX << (start % WORD_BITS));
+        loop {
+            if w != 0 {
+                return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
+            }
+            i += 1;
+            if i >= WORDS {
+                return None;
+            }
+            w = self.words[i];
+        }
+    }
+
+    /// Returns the lowest node above `node` (Linux: `next_node`).
+    pub const fn next(&self, node: NodeId) -> Option<NodeId> {
+        self.next_from(node.index() + 1)
+    }
+
+    /// Returns the next node after `node`, wrapping around to the first node (Linux:
+    /// `next_node_in`); `None` only when the mask is empty.
+    ///
+    /// `node` itself is returned when it is the only node of the mask.
+    pub const fn next_in(&self, node: NodeId) -> Option<NodeId> {
+        match self.next(node) {
+            Some(n) => Some(n),
+            None => self.first(),
+        }
+    }
+
+    /// Returns the `n`-th node of the mask, counting from 0 (Linux: `find_nth_bit`).
+    pub const fn nth(&self, mut n: usize) -> Option<NodeId> {
+        let mut i = 0;
+        while i < WORDS {
+            let mut w = self.words[i];
+            let ones = w.count_ones() as usize;
+            if n < ones {
+                while n > 0 {
+                    w &= w - 1;
+                    n -= 1;
+                }
+                return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
+            }
+            n -= ones;
+            i += 1;
+        }
+        None
+    }
+
+    /// Returns the position of `node` among the nodes of the mask, counting from 0, or
+    /// `None` if it is not in the mask (Linux: `bitmap_pos_to_ord`).
+    pub const fn position(&self, node: NodeId) -> Option<usize> {
+        if !self.contains(node) {
+            return None;
+        }
+        let word = node.index() / WORD_BITS;
+        let mut count = 0;
+        let mut i = 0;
+        while i < word {
+            count += self.words[i].count_ones() as usize;
+            i += 1;
+        }
+        let below = self.words[word] & ((1u64 << (node.index() % WORD_BITS)) - 1);
+        Some(count + below.count_ones() as usize)
+    }
+
+    /// Returns an iterator over the nodes in ascending order (Linux: `for_each_node_mask`).
+    pub const fn iter(&self) -> Iter {
+        Iter { words: self.words, word: 0 }
+    }
+
+    /// Returns the nodes in both masks (Linux: `nodes_and`).
+    #[must_use]
+    pub const fn and(&self, other: &Self) -> Self {
+        let mut out = *self;
+        let mut i = 0;
+        while i < WORDS {
+            out.words[i] &= other.words[i];
+            i += 1;
+        }
+        out
+    }
+
+    /// Returns the nodes in either mask (Linux: `nodes_or`).
+    #[must_use]
+    pub const fn or(&self, other: &Self) -> Self {
+        let mut out = *self;
+        let mut i = 0;
+        while i < WORDS {
+            out.words[i] |= other.words[i];
+            i += 1;
+        }
+        out
+    }
+
+    /// Returns the nodes in `self` but not in `other` (Linux: `nodes_andnot`).
+    #[must_use]
+    pub const fn and_not(&self, other: &Self) -> Self {
+        let mut out = *self;
+        let mut i = 0;
+        while i < WORDS {
+            out.words[i] &= !other.words[i];
+            i += 1;
+        }
+        out
+    }
+
+    /// Returns the nodes in exactly one of the masks (Linux: `nodes_xor`).
+    #[must_use]
+    pub const fn xor(&self, other: &Self) -> Self {
+        let mut out = *self;
+        let mut i = 0;
+        while i < WORDS {
+            out.words[i] ^= other.words[i];
+            i += 1;
+        }
+        out
+    }
+
+    /// Returns the nodes below `bound` that are not in the mask (Linux: `nodes_complement`
+    /// with `bound == MAX_NUMNODES`, or `bitmap_complement` over `nr_node_ids` bits).
+    #[must_use]
+    pub const fn complement(&self, bound: usize) -> Self {
+        Self::first_n(bound).and_not(self)
+    }
+
+    /// Returns whether every node of `self` is in `other` (Linux: `nodes_subset`).
+    pub const fn is_subset(&self, other: &Self) -> bool {
+        let mut i = 0;
+        while i < WORDS {
+            if self.words[i] & !other.words[i] != 0 {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Returns whether the masks share a node (Linux: `nodes_intersects`).
+    pub const fn intersects(&self, other: &Self) -> bool {
+        let mut i = 0;
+        while i < WORDS {
+            if self.words[i] & other.words[i] != 0 {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
+impl fmt::Debug for NodeMask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NodeMask({self})")
+    }
+}
+
+impl BitAnd for NodeMask {
+    type Output = NodeMask;
+    fn bitand(self, rhs: Self) -> Self {
+        self.and(&rhs)
+    }
+}
+
+impl BitAndAssign for NodeMask {
+    fn bitand_assign(&mut self, rhs: Self) {
+        *self = self.and(&rhs);
+    }
+}
+
+impl BitOr for NodeMask {
+    type Output = NodeMask;
+    fn bitor(self, rhs: Self) -> Self {
+        self.or(&rhs)
+    }
+}
+
+impl BitOrAssign for NodeMask {
+    fn bitor_assign(&mut self, rhs: Self) {
+        *self = self.or(&rhs);
+    }
+}
+
+impl Sub for NodeMask {
+    type Output = NodeMask;
+    fn sub(self, rhs: Self) -> Self {
+        self.and_not(&rhs)
+    }
+}
+
+impl Not for NodeMask {
+    type Output = NodeMask;
+    /// The complement within [`MAX_NUMNODES`] (Linux: `nodes_complement`).
+    fn not(self) -> Self {
+        self.complement(MAX_NUMNODES)
+    }
+}
+
+impl FromIterator<NodeId> for NodeMask {
+    fn from_iter<I: IntoIterator<Item = NodeId>>(iter: I) -> Self {
+        let mut mask = Self::new();
+        for node in iter {
+            mask.insert(node);
+        }
+        mask
+    }
+}
+
+impl Extend<NodeId> for NodeMask {
+    fn extend<I: IntoIterator<Item = NodeId>>(&mut self, iter: I) {
+        for node in iter {
+            self.insert(node);
+        }
+    }
+}
+
+impl From<NodeId> for NodeMask {
+    fn from(node: NodeId) -> Self {
+        Self::from_node(node)
+    }
+}
+
+impl<'a> IntoIterator for &'a NodeMask {
+    type Item = NodeId;
+    type IntoIter = Iter;
+    fn into_iter(self) -> Iter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for NodeMask {
+    type Item = NodeId;
+    type IntoIter = Iter;
+    fn into_iter(self) -> Iter {
+        self.iter()
+    }
+}
+
+/// An iterator over the nodes of a [`NodeMask`], in ascending order, word at a time.
+#[derive(Clone, Debug)]
+pub struct Iter {
+    /// A copy of the mask; bits already returned are cleared.
+    words: [u64; WORDS],
+    /// The lowest word that may still hold bits.
+    word: usize,
+}
+
+impl Iterator for Iter {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        while self.word < WORDS {
+            let w = self.words[self.word];
+            if w != 0 {
+                self.words[self.word] = w & (w - 1);
+                return Some(NodeId((self.word * WORD_BITS + w.trailing_zeros() as usize) as u16));
+            }
+            self.word += 1;
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let rest: usize = self.words[self.word.min(WORDS)..]
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum();
+        (rest, Some(rest))
+    }
+}
+
+impl ExactSizeIterator for Iter {}
+impl core::iter::FusedIterator for Iter {}
+
+#[cfg(test)]
+mod tests;
