@@ -10,8 +10,14 @@ extern crate alloc;
 extern crate std;
 
 mod error;
+pub mod gfp;
 pub mod nodemask;
+pub mod policy;
+pub mod rcu;
 mod sync;
+pub mod topology;
+pub mod weights;
+pub mod zonelist;
 
 pub use error::{errno, Error, Result};
 pub use nodemask::{NodeId, NodeMask, MAX_NUMNODES};

@@ -1,0 +1,1 @@
+//! Memory policies (Linux: `struct mempolicy`, `mm/mempolicy.c`). Being written.

@@ -1,0 +1,1 @@
+//! The NUMA machine description (Linux: `node_states`, SLIT distances, zones). Being written.

@@ -1,0 +1,1 @@
+//! Weighted-interleave weights (Linux: `struct weighted_interleave_state`). Being written.

@@ -1,0 +1,1 @@
+//! Zonelists (Linux: `struct zonelist`, `build_zonelists`). Being written.
