@@ -89,7 +89,12 @@ fn fold(m: &Model, size: usize) -> Model {
 
 /// `bitmap_onto`: relmap's `k`-th bit is set iff bit `k` of orig is set.
 fn onto(m: &Model, relmap: &Model) -> Model {
-    relmap.iter().enumerate().filter(|(k, _)| m.contains(&(*k as u16))).map(|(_, &n)| n).collect()
+    relmap
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| m.contains(&(*k as u16)))
+        .map(|(_, &n)| n)
+        .collect()
 }
 
 /// `bitmap_bitremap`: the `k`-th bit of old goes to the `(k % w(new))`-th bit of new; bits
@@ -112,7 +117,13 @@ fn print(m: &Model) -> String {
     }
     let parts: Vec<String> = runs
         .iter()
-        .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
         .collect();
     parts.join(",")
 }
@@ -120,7 +131,9 @@ fn print(m: &Model) -> String {
 /// Linux `get_nodes` over a slice (`None` = NULL); a word past the slice faults.
 fn get_nodes(user: Option<&[u64]>, maxnode: u64) -> Result<Model, Error> {
     let bits = maxnode.wrapping_sub(1);
-    let Some(user) = user else { return Ok(Model::new()) };
+    let Some(user) = user else {
+        return Ok(Model::new());
+    };
     if bits == 0 {
         return Ok(Model::new());
     }
@@ -137,8 +150,13 @@ fn get_nodes(user: Option<&[u64]>, maxnode: u64) -> Result<Model, Error> {
         }
     }
     let bits = bits.min(N as u64) as usize;
-    let words = (0..bits.div_ceil(64)).map(read).collect::<Result<Vec<_>, _>>()?;
-    Ok(words_to_model(&words).into_iter().filter(|&n| (n as usize) < bits).collect())
+    let words = (0..bits.div_ceil(64))
+        .map(read)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(words_to_model(&words)
+        .into_iter()
+        .filter(|&n| (n as usize) < bits)
+        .collect())
 }
 
 /// Linux `copy_nodes_to_user` into a slice: the tail beyond `nr_node_ids` is cleared first,
@@ -182,7 +200,7 @@ fn user_words() -> impl Strategy<Value = Vec<u64>> {
     prop_oneof![
         4 => vec(word, 0..WORDS + 4),
         1 => (vec(any::<u64>(), WORDS), 0..WORDS + 4).prop_map(|(mut w, zeros)| {
-            w.extend(std::iter::repeat_n(0, zeros));
+            w.extend(core::iter::repeat_n(0, zeros));
             w
         }),
         1 => Just(vec![0u64; (PAGE_SIZE / 8) as usize]),
@@ -387,12 +405,61 @@ proptest! {
 #[test]
 fn get_nodes_limits() {
     let page = vec![0u64; (PAGE_SIZE / 8) as usize + 1];
-    assert_eq!(NodeMask::from_user_slice(Some(&page), PAGE_SIZE * 8 + 1), Ok(NodeMask::new()));
+    assert_eq!(
+        NodeMask::from_user_slice(Some(&page), PAGE_SIZE * 8 + 1),
+        Ok(NodeMask::new())
+    );
     let err = NodeMask::from_user_slice(Some(&page), PAGE_SIZE * 8 + 2);
     assert_eq!(err, Err(Error::MaxnodeTooLarge(PAGE_SIZE * 8 + 2)));
-    assert_eq!(NodeMask::from_user_slice(Some(&page), 0), Err(Error::MaxnodeTooLarge(0)));
+    assert_eq!(
+        NodeMask::from_user_slice(Some(&page), 0),
+        Err(Error::MaxnodeTooLarge(0))
+    );
     let mut top = page.clone();
     top[(PAGE_SIZE / 8) as usize - 1] = 1 << 63;
     let err = NodeMask::from_user_slice(Some(&top), PAGE_SIZE * 8 + 1);
     assert_eq!(err, Err(Error::NodeBitsBeyondMax(PAGE_SIZE / 8 - 1)));
+}
+
+fn list(text: &str) -> NodeMask {
+    NodeMask::parse_list(text).unwrap()
+}
+
+/// The worked examples of the `lib/bitmap.c` kernel-doc, through the crate and the model.
+#[test]
+fn kernel_doc_examples() {
+    let set = |m: &NodeMask| m.iter().map(|n| n.index() as u16).collect::<Model>();
+    // bitmap_remap: old 4-7, new 12-15, src 1,5,7 -> 1,13,15; bitremap 5 -> 13.
+    let (old, new) = (list("4-7"), list("12-15"));
+    assert_eq!(list("1,5,7").remap(&old, &new), list("1,13,15"));
+    assert_eq!(id(5).remap(&old, &new), id(13));
+    assert_eq!(bitremap(5, &set(&old), &set(&new)), 13);
+    // bitmap_onto example [1]: relmap 30-39, orig 1,3,5,7,9,11 -> 31,33,35,37,39.
+    let orig = list("1,3,5,7,9,11");
+    assert_eq!(orig.onto(&list("30-39")), list("31,33,35,37,39"));
+    assert_eq!(
+        onto(&set(&orig), &set(&list("30-39"))),
+        set(&list("31,33,35,37,39"))
+    );
+    // Example [2], fold by weight then onto: needs nodes up to 95.
+    if N > 95 {
+        let relmap = list("40-43,45,48,53,61,74,95");
+        for (orig, dst) in [
+            ("0", "40"),
+            ("1", "41"),
+            ("9", "95"),
+            ("10", "40"),
+            ("1,3,5,7", "41,43,48,61"),
+            ("0-4", "40-43,45"),
+            ("0,9,18,27", "40,61,74,95"),
+            ("0,10,20,30", "40"),
+            ("0,11,22,33", "40-43"),
+            ("0,12,24,36", "40,42,45,53"),
+            ("78,102,211", "41-42,74"),
+        ] {
+            assert_eq!(list(orig).relative_to(&relmap), list(dst), "orig {orig}");
+            let model = onto(&fold(&set(&list(orig)), 10), &set(&relmap));
+            assert_eq!(model, set(&list(dst)), "model, orig {orig}");
+        }
+    }
 }
