@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Interleave pickers against a plain array read, and bulk plans at N = 1, 1000 and 10^6
 //! (a plan must cost the same whatever N).
 

@@ -156,6 +156,7 @@ impl<T: Send + Sync + 'static> RcuCell<T> {
 
     /// Returns the address of the current value, for change detection only (never
     /// dereferenced).
+    #[allow(dead_code)] // used by readers that detect publishes by address
     pub(crate) fn current_ptr(&self, reader: &Reader) -> *const T {
         self.current.load(Ordering::Acquire, &reader.guard).as_raw()
     }

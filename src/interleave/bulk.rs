@@ -171,7 +171,7 @@ pub fn bulk_interleave_plan(
 ///
 /// Weights are read once ([`WeightSource::copy_weights`]); 0 is read as 1. Returns the pages
 /// planned: `nr_pages`, or 0 with everything untouched when `nr_pages == 0` or `nodes` is
-/// empty. See the [module docs](self) for how this compares with single picks.
+/// empty. See the module docs of `interleave::bulk` (re-exported in `interleave`) for how this compares with single picks.
 ///
 /// # Examples
 /// ```
