@@ -1,7 +1,6 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Interleave pickers against a plain array read, and bulk plans at N = 1, 1000 and 10^6
 //! (a plan must cost the same whatever N).
-// `criterion_main!` generates an undocumented `main`.
-#![allow(missing_docs)]
 
 use core::hint::black_box;
 
