@@ -2,7 +2,7 @@
 //! Interleave pickers against a plain array read, and bulk plans at N = 1, 1000 and 10^6
 //! (a plan must cost the same whatever N).
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mempolicy::interleave::{self, BulkPlan, InterleaveCursor};

@@ -3,9 +3,10 @@
 // A `GlobalAlloc` impl is unsafe by definition; this test binary needs one to count.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::System;
 
 use mempolicy::interleave::{self, BulkPlan, InterleaveCursor, InterleaveMode, Uniform};
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
@@ -66,7 +67,7 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 
 #[test]
 fn counter_sees_allocations() {
-    let count = allocations_in(|| drop(std::hint::black_box(vec![1u8; 64])));
+    let count = allocations_in(|| drop(core::hint::black_box(vec![1u8; 64])));
     assert_eq!(count, 1);
 }
 
@@ -114,6 +115,6 @@ fn picks_and_plans_do_not_allocate() {
             sink += plan.pages_on(NodeId::new(0));
         }
     });
-    std::hint::black_box(sink);
+    core::hint::black_box(sink);
     assert_eq!(count, 0, "the pickers allocated {count} times");
 }
