@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use mempolicy::abi::{
-    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrationTarget, PageAction,
-    PageMover, PageNode, Privileges, SystemNodes, Task, UserMemory,
+    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrateHooks, MigrationTarget,
+    PageAction, PageMover, PageNode, Privileges, SystemNodes, Task, UserMemory,
 };
 use mempolicy::interleave::{self, Uniform};
 use mempolicy::policy::{Mempolicy, Mode, PolicyDefaults};
@@ -31,6 +31,14 @@ pub(crate) struct Env {
     pub(crate) pages: BTreeMap<u64, NodeId>,
     pub(crate) queued: Vec<u64>,
     pub(crate) privileged: bool,
+    /// How many of the next isolations fail.
+    pub(crate) isolate_failures: u64,
+    /// The target process of migrate_pages: its cpuset, or `None` for "no such process".
+    pub(crate) target_mems: Option<NodeMask>,
+    /// Whether the caller may access the target (ptrace).
+    pub(crate) ptrace_ok: bool,
+    /// The node pairs migrate_pages asked for.
+    pub(crate) moves: Vec<(u32, u32)>,
 }
 
 impl UserMemory for Env {
@@ -80,14 +88,19 @@ impl PageMover for Env {
         _move_all: bool,
         visit: &mut dyn FnMut(u64, NodeId) -> PageAction,
     ) -> u64 {
+        let mut failed = 0;
         for (&addr, &node) in self.pages.range(start..end) {
             match visit(addr, node) {
                 PageAction::Keep => {}
+                PageAction::Isolate if self.isolate_failures > 0 => {
+                    self.isolate_failures -= 1;
+                    failed += 1;
+                }
                 PageAction::Isolate => self.queued.push(addr),
                 PageAction::Stop => break,
             }
         }
-        0
+        failed
     }
 
     fn migrate_isolated<'p>(&mut self, target: &mut dyn FnMut(u64) -> MigrationTarget<'p>) -> u64 {
@@ -101,6 +114,32 @@ impl PageMover for Env {
 
     fn putback_isolated(&mut self) {
         self.queued.clear();
+    }
+}
+
+impl MigrateHooks for Env {
+    fn target_mems_allowed(&mut self, _pid: i32) -> mempolicy::Result<NodeMask> {
+        let mems = self.target_mems.ok_or(Error::NoSuchProcess)?;
+        if !self.ptrace_ok {
+            return Err(Error::PermissionDenied);
+        }
+        Ok(mems)
+    }
+
+    fn migrate_to_node(
+        &mut self,
+        _pid: i32,
+        source: NodeId,
+        dest: NodeId,
+        _move_all: bool,
+    ) -> mempolicy::Result<u64> {
+        self.moves.push((source.as_u32(), dest.as_u32()));
+        for node in self.pages.values_mut() {
+            if *node == source {
+                *node = dest;
+            }
+        }
+        Ok(0)
     }
 }
 
@@ -237,6 +276,8 @@ impl Machine {
             mm: AddressSpace::new(),
             env: Env {
                 words: vec![0; NMASK_WORDS as usize],
+                target_mems: Some(mask("0-3")),
+                ptrace_ok: true,
                 ..Env::default()
             },
             regions: BTreeMap::new(),
@@ -261,6 +302,7 @@ impl Machine {
             "touch" => self.touch(t[1], parse_num(t[2]), parse_num(t[3])),
             "where" => self.where_(t[1], parse_num(t[2]), parse_num(t[3])),
             "numa_maps" => self.numa_maps(),
+            "migrate_pages" => self.migrate_pages(t[1], t[2], t[3]),
             "cpuset_mems" => {
                 abi::cpuset_rebind(&mut self.task, &mut self.mm, mask(t[1]));
                 "ret=0".into()
@@ -442,6 +484,25 @@ impl Machine {
             &ctx,
             &mut self.env,
             args,
+        ))
+    }
+
+    /// `migrate_pages FROM TO MAXNODE` (the second mask lives one page into the buffer).
+    pub(crate) fn migrate_pages(&mut self, from: &str, to: &str, maxnode: &str) -> String {
+        let old = self.load_nodes(from);
+        let saved: Vec<u64> = self.env.words[..512].to_vec();
+        let new = self.load_nodes(to);
+        let new_words: Vec<u64> = self.env.words[..512].to_vec();
+        self.env.words[..512].copy_from_slice(&saved);
+        self.env.words[512..].copy_from_slice(&new_words);
+        let new = if new == 0 { 0 } else { NMASK + 512 * 8 };
+        status(abi::migrate_pages(
+            &self.task,
+            &mut self.env,
+            0,
+            parse_num(maxnode),
+            old,
+            new,
         ))
     }
 
