@@ -67,7 +67,7 @@ fn node_query_under_weighted_interleave_stays_while_weight_remains() {
 #[test]
 fn get_mempolicy_order_of_checks_and_no_partial_writes() {
     let mut m = Machine::new();
-    let mut get = |m: &mut Machine, args: GetMempolicyArgs| {
+    let get = |m: &mut Machine, args: GetMempolicyArgs| {
         m.env.policy_word = None;
         let r = abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.env, args);
         (r, m.env.policy_word)

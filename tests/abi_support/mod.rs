@@ -3,8 +3,8 @@
 //! nodemask buffer, and a page table that places pages the way the oracle saw them.
 #![allow(dead_code)]
 
+use core::fmt::Write as _;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use mempolicy::abi::{
     self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrateHooks, MigrationTarget,
@@ -104,7 +104,7 @@ impl PageMover for Env {
     }
 
     fn migrate_isolated<'p>(&mut self, target: &mut dyn FnMut(u64) -> MigrationTarget<'p>) -> u64 {
-        for addr in std::mem::take(&mut self.queued) {
+        for addr in core::mem::take(&mut self.queued) {
             let t = target(addr);
             let node = t.node.unwrap_or_else(|| place(t.policy));
             self.pages.insert(addr, node);
@@ -565,8 +565,7 @@ impl Machine {
             let Some((name, base)) = self
                 .regions
                 .iter()
-                .filter(|(_, &b)| b <= m.start() && m.start() < b + (1 << 32))
-                .last()
+                .rfind(|(_, &b)| b <= m.start() && m.start() < b + (1 << 32))
             else {
                 continue;
             };
