@@ -198,13 +198,13 @@ impl Scan<'_> {
             }
             let (lo, hi) = (m.start().max(start), m.end().min(end));
             let mut unmovable = 0u64;
-            nr_failed += env.for_each_page(lo, hi, move_all, &mut |_, node| {
+            let failed = env.for_each_page(lo, hi, move_all, &mut |_, node| {
                 if self.nodes.contains(node) {
                     PageAction::Keep
                 } else if moving {
                     PageAction::Isolate
                 } else {
-                    unmovable += 1;
+                    unmovable = unmovable.saturating_add(1);
                     // STRICT alone fails at the first misplaced page.
                     if strict_only {
                         PageAction::Stop
@@ -213,7 +213,7 @@ impl Scan<'_> {
                     }
                 }
             });
-            nr_failed += unmovable;
+            nr_failed = nr_failed.saturating_add(failed).saturating_add(unmovable);
             if strict_only && nr_failed != 0 {
                 return Err(Error::Misplaced);
             }

@@ -62,3 +62,6 @@ pub const MF_MOVE: u64 = 1 << 1;
 pub const MF_MOVE_ALL: u64 = 1 << 2;
 /// The `mbind` flags user space may pass (Linux: `MPOL_MF_VALID`).
 pub const MF_VALID: u64 = MF_STRICT | MF_MOVE | MF_MOVE_ALL;
+
+#[cfg(test)]
+mod tests;

@@ -19,7 +19,7 @@ use crate::PAGE_SIZE;
 
 /// What a range map needs from a policy (Linux: `__mpol_equal`, `mpol_rebind_policy`).
 ///
-/// [`Mempolicy`](crate::policy) implements it; tests and embedders may use simpler types.
+/// [`Mempolicy`](crate::policy::Mempolicy) implements it; tests and embedders may use simpler types.
 pub trait RangePolicy: Clone {
     /// Returns whether two policies are interchangeable for merging (Linux: `__mpol_equal`).
     fn is_equal(&self, other: &Self) -> bool;
