@@ -197,6 +197,28 @@ impl Mempolicy {
         Self::create(mode, flags, nodes, ctx)
     }
 
+    /// Fits a template from [`parse_mpol`](super::parse_mpol) to a context: creates a policy
+    /// from the template's mode, flags and stored nodemask (Linux: the `mpol_new` +
+    /// `mpol_set_nodemask` pair in `mpol_shared_policy_init`, run for each new tmpfs inode).
+    ///
+    /// # Errors
+    /// As [`Mempolicy::create`], e.g. [`Error::EmptyNodemask`] when none of the template's
+    /// nodes is allowed in `ctx`.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::policy::{parse_mpol, NodeContext};
+    /// let template = parse_mpol("interleave=static:1-3", &"0-3".parse()?)?.expect("a policy");
+    /// let ctx = NodeContext::new("2-3".parse()?, "0-3".parse()?);
+    /// let pol = template.contextualize(&ctx)?.expect("a policy");
+    /// assert_eq!(pol.to_string(), "interleave=static:2-3");
+    /// assert_eq!(pol.user_visible_nodes().to_string(), "1-3");
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn contextualize(&self, ctx: &NodeContext) -> Result<Option<Mempolicy>> {
+        Self::create(self.mode, self.flags, self.w.mask(), ctx)
+    }
+
     /// The mode checks of `mpol_new`, and an object with the nodes not yet set.
     pub(super) fn new_unfitted(
         mode: Mode,

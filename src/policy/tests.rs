@@ -463,3 +463,24 @@ fn slot_keeps_a_replaced_policy_until_readers_move_on() {
     assert!(!PolicyRef::ptr_eq(&dup, &seen));
     assert_eq!(*dup, *seen);
 }
+
+#[test]
+fn templates_contextualize_per_cpuset() {
+    let template = parse_mpol("bind:2-3", &mask("0-3")).unwrap().unwrap();
+    assert_eq!(template.contextualize(&ctx("0-1")), Err(Error::EmptyNodemask));
+    let pol = template.contextualize(&ctx("1-2")).unwrap().unwrap();
+    assert_eq!(
+        (pol.to_string(), pol.stored_mask()),
+        ("bind:2".into(), &StoredMask::CpusetMems(mask("1-2")))
+    );
+    let local = parse_mpol("prefer", &mask("0-3")).unwrap().unwrap();
+    assert_eq!(local.contextualize(&ctx("1")).unwrap().map(|p| p.mode()), Some(Mode::Local));
+}
+
+#[test]
+fn boot_interleave_skips_small_nodes() {
+    let sizes = |n: NodeId| [16u64 << 20, (16 << 20) - 1, 1 << 30, 0][n.index()];
+    assert_eq!(boot_interleave_nodes(&mask("0-3"), sizes), mask("0,2"));
+    assert_eq!(boot_interleave_nodes(&mask("1,3"), sizes), mask("1"));
+    assert_eq!(boot_interleave_nodes(&NodeMask::new(), sizes), mask("0"));
+}
