@@ -116,7 +116,7 @@ proptest! {
         let nodes = to_mask(&set);
         let expanded: Vec<u16> = set
             .iter()
-            .flat_map(|&node| std::iter::repeat_n(node, weights[node as usize].into()))
+            .flat_map(|&node| core::iter::repeat_n(node, weights[node as usize].into()))
             .collect();
         let expected = if expanded.is_empty() {
             None
