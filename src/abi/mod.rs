@@ -24,6 +24,52 @@
 //!
 //! Neighbours: [`crate::policy`] builds and rebinds the policy objects,
 //! [`crate::interleave`] holds the cursor and the interleave pickers.
+//!
+//! # Example
+//! ```
+//! use mempolicy::abi::{self, SystemNodes, Task, UserMemory};
+//! use mempolicy::{Error, Result};
+//!
+//! /// User memory with one nodemask word at 0x1000.
+//! struct User(u64);
+//! impl UserMemory for User {
+//!     fn read_u64(&mut self, addr: u64) -> Result<u64> {
+//!         if addr == 0x1000 { Ok(self.0) } else { Err(Error::Fault(addr)) }
+//!     }
+//!     fn write_u64(&mut self, addr: u64, _: u64) -> Result<()> { Err(Error::Fault(addr)) }
+//!     fn write_i32(&mut self, addr: u64, _: i32) -> Result<()> { Err(Error::Fault(addr)) }
+//! }
+//!
+//! let nodes = SystemNodes::new("0-3".parse()?, "0-3".parse()?, "0-3".parse()?);
+//! let mut task = Task::new("0-3".parse()?);
+//! // set_mempolicy(MPOL_BIND | MPOL_F_STATIC_NODES, {1, 5}, 64)
+//! abi::set_mempolicy(&mut task, &nodes, &mut User(0b10_0010), 2 | 0x8000, 0x1000, 64)?;
+//! assert_eq!(task.policy().map(|p| p.to_string()).as_deref(), Some("bind=static:1"));
+//! // A bad pointer: EFAULT, and the policy stays.
+//! let err = abi::set_mempolicy(&mut task, &nodes, &mut User(0), 3, 0x2000, 64);
+//! assert_eq!(err.map_err(Error::errno_name), Err("EFAULT"));
+//! assert_eq!(task.policy().map(|p| p.to_string()).as_deref(), Some("bind=static:1"));
+//! # Ok::<(), mempolicy::Error>(())
+//! ```
+//!
+//! # Differences from Linux
+//! * **Shared (shmem) policies** live in a [`SharedPolicy`] per object, which the embedder
+//!   keeps. [`query_policy`] and [`mbind`] see only range policies; for a shmem-backed range
+//!   the embedder applies the new policy to the object too
+//!   (`SharedPolicy::set_for_mapping(range.interleave_index(lo), pages, policy)`, Linux's
+//!   `vm_ops->set_policy`) and looks it up there (Linux's `vm_ops->get_policy`).
+//! * **Every range is migratable**: no `VM_IO`/`VM_PFNMAP`/DAX/hugetlb exceptions; large
+//!   folios are whatever pages the embedder reports.
+//! * **`mmap` over a mapped range** fails with [`Error::InvalidRange`] (`EINVAL`; Linux's
+//!   `MAP_FIXED_NOREPLACE` gives `EEXIST`).
+//! * **Migration targets** use the range's interleave index (`vm_pgoff` plus page offset),
+//!   which is the folio index for anonymous memory; Linux rebases on the first queued folio,
+//!   which differs only for file and shmem pages.
+//! * **`migrate_pages`** has no "target has no mm" case; [`MigrateHooks`] can refuse instead.
+//! * **Rebinding** uses the mask the embedder passes; pass the effective mems (nodes with
+//!   memory), as Linux 6.12.117 and later do.
+//! * With the default `MAX_NUMNODES` of 64, user nodemask bits 64 and up must be zero, so a
+//!   mask naming node 1023 is `EINVAL` (Linux with 1024 nodes accepts and drops it).
 
 mod env;
 mod mbind;
