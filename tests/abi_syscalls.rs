@@ -398,3 +398,14 @@ fn shared_policy_copies_are_marked_shared_and_split_on_replace() {
     assert_eq!(sp.lookup(12), None);
     assert_eq!(sp.len(), 1);
 }
+
+#[test]
+fn system_nodes_come_from_a_topology() {
+    let topology = mempolicy::topology::Topology::from_nodes_spec("nodes=4 cpus=0,1").unwrap();
+    let nodes = SystemNodes::from(&topology);
+    assert_eq!(
+        nodes,
+        SystemNodes::new(mask("0-3"), mask("0-3"), mask("0-3"))
+    );
+    assert_eq!(nodes.nr_node_ids(), topology.nr_node_ids());
+}

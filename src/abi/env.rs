@@ -44,6 +44,17 @@ impl SystemNodes {
     }
 }
 
+impl From<&crate::topology::Topology> for SystemNodes {
+    /// Takes the node states of a machine description.
+    fn from(topology: &crate::topology::Topology) -> Self {
+        Self::new(
+            *topology.possible_nodes(),
+            *topology.online_nodes(),
+            *topology.memory_nodes(),
+        )
+    }
+}
+
 /// The caller's user memory (Linux: `copy_from_user`, `copy_to_user`, `put_user`).
 ///
 /// Addresses are user virtual addresses; `0` is the NULL pointer, which the syscalls test
