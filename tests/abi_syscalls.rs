@@ -409,3 +409,105 @@ fn system_nodes_come_from_a_topology() {
     );
     assert_eq!(nodes.nr_node_ids(), topology.nr_node_ids());
 }
+
+#[test]
+fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
+    use mempolicy::abi::SharedObject;
+    use std::sync::Arc;
+
+    let object = Arc::new(SharedObject::new(SharedPolicy::new(1000)));
+    let mut m = Machine::new();
+    let other = BASE + (64 << 20);
+    m.mm.mmap_shared(BASE, 8 * PAGE, 0, None, Arc::clone(&object))
+        .unwrap();
+    m.mm.mmap_shared(other, 4 * PAGE, 4, None, Arc::clone(&object))
+        .unwrap();
+    assert_eq!(m.mm.len(), 2, "two ranges of one object, not adjacent");
+    let args = abi::MbindArgs {
+        start: BASE + 4 * PAGE,
+        len: 2 * PAGE,
+        mode: 3,
+        nmask: m_nodes(&mut m, 0b0110),
+        maxnode: 64,
+        flags: 0,
+    };
+    let defaults = mempolicy::policy::PolicyDefaults::new();
+    let ctx = abi::MbindContext {
+        nodes: &m.sys,
+        defaults: &defaults,
+        weights: &mempolicy::interleave::Uniform,
+        this_node: None,
+    };
+    assert_eq!(
+        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        Ok(0)
+    );
+    // Object pages 4 and 5: the other mapping sees them at its first two pages.
+    let (policy, ilx) = m.mm.policy_at(other + PAGE).unwrap();
+    assert_eq!(
+        policy.map(|p| p.to_string()).as_deref(),
+        Some("interleave:1-2")
+    );
+    assert_eq!(ilx, 1000 + 5);
+    assert!(m.mm.policy_at(other + 2 * PAGE).unwrap().0.is_none());
+    let args = GetMempolicyArgs {
+        policy: POLICY,
+        flags: abi::F_ADDR,
+        addr: other,
+        ..GetMempolicyArgs::default()
+    };
+    assert_eq!(
+        abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.env, args),
+        Ok(0)
+    );
+    assert_eq!(m.env.policy_word, Some(3));
+    // Back to the default through the other mapping: as in Linux, that range's own policy
+    // is already the default, so `mbind_range` skips it and the object keeps its policy.
+    let args = abi::MbindArgs {
+        start: other,
+        len: 4 * PAGE,
+        mode: 0,
+        nmask: 0,
+        maxnode: 0,
+        flags: 0,
+    };
+    assert_eq!(
+        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        Ok(0)
+    );
+    assert_eq!(object.with(|sp| sp.len()), 1);
+    // Through the mapping that set it, the object forgets the range.
+    let args = abi::MbindArgs {
+        start: BASE,
+        len: 8 * PAGE,
+        ..args
+    };
+    assert_eq!(
+        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        Ok(0)
+    );
+    assert!(object.with(|sp| sp.is_empty()));
+}
+
+#[test]
+fn ranges_of_different_objects_never_merge() {
+    use mempolicy::abi::{AddressSpace, SharedObject};
+    use std::sync::Arc;
+
+    let a = Arc::new(SharedObject::new(SharedPolicy::<Mempolicy>::new(1)));
+    let b = Arc::new(SharedObject::new(SharedPolicy::<Mempolicy>::new(2)));
+    let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
+    mm.mmap_shared(0, 2 * PAGE, 0, (), Arc::clone(&a)).unwrap();
+    mm.mmap_shared(2 * PAGE, 2 * PAGE, 2, (), b).unwrap();
+    mm.mmap(4 * PAGE, 2 * PAGE, 4, ()).unwrap();
+    assert_eq!(mm.len(), 3);
+    mm.mmap_shared(6 * PAGE, 2 * PAGE, 6, (), a).unwrap();
+    assert_eq!(mm.len(), 4);
+}
+
+/// Loads `bits` as word 0 of the user nodemask buffer.
+fn m_nodes(m: &mut Machine, bits: u64) -> u64 {
+    m.env.words.iter_mut().for_each(|w| *w = 0);
+    m.env.words[0] = bits;
+    NMASK
+}

@@ -143,10 +143,9 @@ where
     K: MergeKey,
     W: WeightSource + ?Sized,
 {
-    // For anonymous memory the page index equals the range's interleave index.
-    let ilx = mm
-        .find(addr)
-        .map_or(addr / PAGE_SIZE, |m| m.interleave_index(addr));
+    // For anonymous memory the page index equals the range's interleave index; shared
+    // objects bias it by their inode number.
+    let ilx = mm.policy_at(addr).map_or(addr / PAGE_SIZE, |(_, ilx)| ilx);
     let node = policy.and_then(|p| match p.mode() {
         Mode::Interleave => interleave_nid(p.nodes(), ilx),
         Mode::WeightedInterleave => weighted_interleave_nid(p.nodes(), ilx, weights),

@@ -15,7 +15,8 @@
 //! | `current->mempolicy`, `il_prev`/`il_weight`, `mems_allowed` | [`Task`] |
 //! | the VMAs of an `mm_struct` with `vm_policy`, `mbind_range` | [`AddressSpace`], [`Mapping`] |
 //! | `mpol_rebind_task`, `mpol_rebind_mm` | [`Task::set_mems_allowed`], [`AddressSpace::rebind`], [`cpuset_rebind`] |
-//! | `struct shared_policy`, `shared_policy_replace` | [`SharedPolicy`] |
+//! | `struct shared_policy`, `shared_policy_replace` | [`SharedPolicy`], [`SharedObject`] |
+//! | `__get_vma_policy` (with shmem `get_policy`) | [`AddressSpace::policy_at`] |
 //! | `set_mempolicy(2)` | [`set_mempolicy`] |
 //! | `get_mempolicy(2)`, `do_get_mempolicy` | [`get_mempolicy`], [`query_policy`] |
 //! | `mbind(2)` | [`mbind`] |
@@ -53,11 +54,9 @@
 //! ```
 //!
 //! # Differences from Linux
-//! * **Shared (shmem) policies** live in a [`SharedPolicy`] per object, which the embedder
-//!   keeps. [`query_policy`] and [`mbind`] see only range policies; for a shmem-backed range
-//!   the embedder applies the new policy to the object too
-//!   (`SharedPolicy::set_for_mapping(range.interleave_index(lo), pages, policy)`, Linux's
-//!   `vm_ops->set_policy`) and looks it up there (Linux's `vm_ops->get_policy`).
+//! * **Shared (shmem) objects** are a [`SharedObject`] the embedder creates per object and
+//!   maps with [`AddressSpace::mmap_shared`]; that stands in for Linux's `vm_ops` hooks.
+//!   Objects are not rebound on cpuset changes (Linux neither).
 //! * **Every range is migratable**: no `VM_IO`/`VM_PFNMAP`/DAX/hugetlb exceptions; large
 //!   folios are whatever pages the embedder reports.
 //! * **`mmap` over a mapped range** fails with [`Error::InvalidRange`] (`EINVAL`; Linux's
@@ -85,7 +84,7 @@ pub use env::{
 };
 pub use mbind::{mbind, MbindArgs, MbindContext};
 pub use migrate::{migrate_pages, migrate_pairs, MigratePairs};
-pub use shared::{SharedPolicy, MAX_PGOFF};
+pub use shared::{SharedObject, SharedPolicy, MAX_PGOFF};
 pub use space::{policies_equal, AddressSpace, Mapping, MergeKey, RangePolicy};
 pub use syscalls::{
     get_mempolicy, query_policy, set_mempolicy, set_mempolicy_home_node, GetMempolicyArgs,

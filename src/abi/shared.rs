@@ -12,6 +12,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 
 use super::space::RangePolicy;
+use crate::sync::Mutex;
 
 /// The largest page offset Linux gives a whole-file policy (Linux:
 /// `MAX_LFS_FILESIZE >> PAGE_SHIFT` on 64-bit).
@@ -158,5 +159,50 @@ impl<P: RangePolicy> SharedPolicy<P> {
                 },
             );
         }
+    }
+}
+
+/// A shared object's policy tree behind a lock, as the mappings of the object hold it
+/// (Linux: the `shared_policy` of a shmem inode with its `rwlock`, reached through
+/// `vm_ops->set_policy` and `vm_ops->get_policy`).
+///
+/// Map it with [`AddressSpace::mmap_shared`](super::AddressSpace::mmap_shared): `mbind` on
+/// such a range updates the tree, and
+/// [`AddressSpace::policy_at`](super::AddressSpace::policy_at) reads the tree instead of the
+/// range's own policy.
+#[derive(Debug)]
+pub struct SharedObject<P> {
+    ino: u64,
+    tree: Mutex<SharedPolicy<P>>,
+}
+
+impl<P: RangePolicy> SharedObject<P> {
+    /// Wraps a policy tree.
+    pub fn new(tree: SharedPolicy<P>) -> Self {
+        Self {
+            ino: tree.ino(),
+            tree: Mutex::new(tree),
+        }
+    }
+
+    /// The inode number the interleave index is biased by.
+    pub const fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// The policy for page offset `index` (Linux: `mpol_shared_policy_lookup`).
+    pub fn lookup(&self, index: u64) -> Option<Arc<P>> {
+        self.tree.lock().lookup(index)
+    }
+
+    /// Applies `policy` to `pages` pages from page offset `pgoff` (Linux:
+    /// `mpol_set_shared_policy`).
+    pub fn set_for_mapping(&self, pgoff: u64, pages: u64, policy: Option<&P>) {
+        self.tree.lock().set_for_mapping(pgoff, pages, policy);
+    }
+
+    /// Runs `f` on the tree with the lock held.
+    pub fn with<R>(&self, f: impl FnOnce(&mut SharedPolicy<P>) -> R) -> R {
+        f(&mut self.tree.lock())
     }
 }

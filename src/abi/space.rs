@@ -13,6 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::ops::Bound;
 
+use super::shared::SharedObject;
 use crate::error::{Error, Result};
 use crate::nodemask::NodeMask;
 use crate::PAGE_SIZE;
@@ -90,6 +91,7 @@ pub struct Mapping<P, K = ()> {
     pgoff: u64,
     policy: Option<Arc<P>>,
     key: K,
+    shared: Option<Arc<SharedObject<P>>>,
 }
 
 impl<P, K> Mapping<P, K> {
@@ -121,6 +123,12 @@ impl<P, K> Mapping<P, K> {
     /// The embedder's merge key.
     pub const fn key(&self) -> &K {
         &self.key
+    }
+
+    /// The shared object mapped here, for ranges made with
+    /// [`AddressSpace::mmap_shared`] (Linux: a shmem `vm_file`).
+    pub fn shared(&self) -> Option<&Arc<SharedObject<P>>> {
+        self.shared.as_ref()
     }
 
     /// Returns whether `addr` lies in the range.
@@ -264,6 +272,17 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// [`Error::Unaligned`] when `start` is not page aligned, [`Error::InvalidRange`] when the
     /// range is empty, wraps, or overlaps a mapped range. Nothing changes on error.
     pub fn mmap(&mut self, start: u64, len: u64, pgoff: u64, key: K) -> Result<()> {
+        self.map(start, len, pgoff, key, None)
+    }
+
+    fn map(
+        &mut self,
+        start: u64,
+        len: u64,
+        pgoff: u64,
+        key: K,
+        shared: Option<Arc<SharedObject<P>>>,
+    ) -> Result<()> {
         let end = check_range(start, len)?;
         if self.overlapping(start, end).next().is_some() {
             return Err(Error::InvalidRange(start));
@@ -274,10 +293,42 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             pgoff,
             policy: None,
             key,
+            shared,
         };
         self.ranges.insert(start, mapping);
         self.merge_around(start);
         Ok(())
+    }
+
+    /// Maps pages `[pgoff, ...)` of a shared object at `[start, start + len)` (Linux: `mmap`
+    /// of a shmem file). Policies applied to the range also go to the object's tree, and
+    /// [`AddressSpace::policy_at`] reads the tree.
+    ///
+    /// # Errors
+    /// As [`AddressSpace::mmap`].
+    pub fn mmap_shared(
+        &mut self,
+        start: u64,
+        len: u64,
+        pgoff: u64,
+        key: K,
+        object: Arc<SharedObject<P>>,
+    ) -> Result<()> {
+        self.map(start, len, pgoff, key, Some(object))
+    }
+
+    /// The policy that governs the page at `addr`, and its interleave index, or `None` when
+    /// nothing is mapped there (Linux: `__get_vma_policy` plus the index of
+    /// `get_vma_policy`). A shared range answers from its object, biasing the index by the
+    /// inode number; others answer with their own policy. `Some((None, _))` means the
+    /// default: the caller falls back to the task policy.
+    pub fn policy_at(&self, addr: u64) -> Option<(Option<Arc<P>>, u64)> {
+        let m = self.find(addr)?;
+        let index = m.interleave_index(addr);
+        Some(match m.shared.as_ref() {
+            Some(object) => (object.lookup(index), object.ino().wrapping_add(index)),
+            None => (m.policy.clone(), index),
+        })
     }
 
     /// Unmaps `[start, start + len)`; ranges that stick out are split and keep the parts
@@ -329,6 +380,10 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             self.split_at(vm_start);
             self.split_at(vm_end);
             if let Some(piece) = self.ranges.get_mut(&vm_start) {
+                // A shared object learns the policy first (Linux: `vm_ops->set_policy`).
+                if let Some(object) = piece.shared.as_ref() {
+                    object.set_for_mapping(piece.pgoff, piece.pages(), new.as_ref());
+                }
                 piece.policy = new.map(Arc::new);
             }
             self.merge_around(vm_start);
@@ -365,6 +420,7 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             pgoff: m.pgoff.wrapping_add((addr - m.start) / PAGE_SIZE),
             policy: m.policy.as_deref().map(|p| Arc::new(p.clone())),
             key: m.key.clone(),
+            shared: m.shared.clone(),
         };
         m.end = addr;
         self.ranges.insert(addr, upper);
@@ -387,7 +443,13 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         let (Some(l), Some(r)) = (self.ranges.get(&left), self.next_adjacent(left)) else {
             return false;
         };
-        let ok = policies_equal(l.policy.as_deref(), r.policy.as_deref())
+        let same_object = match (&l.shared, &r.shared) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        let ok = same_object
+            && policies_equal(l.policy.as_deref(), r.policy.as_deref())
             && l.key.can_merge(&r.key)
             && l.pgoff.wrapping_add(l.pages()) == r.pgoff;
         if !ok {

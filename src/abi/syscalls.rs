@@ -86,10 +86,13 @@ where
         });
     }
     // `None` is the default policy; `from_task` tells the task policy apart (Linux compares
-    // `pol == current->mempolicy`).
+    // `pol == current->mempolicy`). A range's policy is held by its own reference while the
+    // page is looked up (the CVE-2018-10675 fix).
+    let range_policy;
     let (policy, from_task) = if flags & F_ADDR != 0 {
-        let mapping = mm.find(addr).ok_or(Error::Fault(addr))?;
-        (mapping.policy().map(|p| &**p), false)
+        let (found, _) = mm.policy_at(addr).ok_or(Error::Fault(addr))?;
+        range_policy = found;
+        (range_policy.as_deref(), false)
     } else if addr != 0 {
         return Err(Error::InvalidRange(addr));
     } else {
