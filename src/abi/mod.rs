@@ -59,7 +59,7 @@
 //!   Objects are not rebound on cpuset changes (Linux neither).
 //! * **Every range is migratable**: no `VM_IO`/`VM_PFNMAP`/DAX/hugetlb exceptions; large
 //!   folios are whatever pages the embedder reports.
-//! * **`mmap` over a mapped range** fails with [`Error::InvalidRange`] (`EINVAL`; Linux's
+//! * **`mmap` over a mapped range** fails with [`Error::InvalidRange`](crate::Error::InvalidRange) (`EINVAL`; Linux's
 //!   `MAP_FIXED_NOREPLACE` gives `EEXIST`).
 //! * **Migration targets** use the range's interleave index (`vm_pgoff` plus page offset),
 //!   which is the folio index for anonymous memory; Linux rebases on the first queued folio,
