@@ -110,9 +110,9 @@ pub enum PageAction {
 /// Where a misplaced page should go (Linux: `alloc_migration_target_by_mpol`).
 #[derive(Clone, Copy, Debug)]
 pub struct MigrationTarget<'a> {
-    /// The policy to allocate the new page under, `None` for the local node (the default
-    /// policy).
-    pub policy: Option<&'a Mempolicy>,
+    /// The policy to allocate the new page under (for `MPOL_DEFAULT`, the task's policy or
+    /// a built-in one).
+    pub policy: &'a Mempolicy,
     /// The interleave index of the page, as the allocator would use it for this policy.
     pub ilx: u64,
     /// The exact node for interleave policies, which keep the layout by index; `None` means

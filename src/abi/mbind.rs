@@ -115,12 +115,10 @@ where
 
     let mut failed = nr_failed;
     if flags & (MF_MOVE | MF_MOVE_ALL) != 0 {
+        // MPOL_DEFAULT moves pages to where the task policy puts them.
         let policy = match new.as_ref() {
-            Some(p) => Some(p),
-            None => {
-                let p = task.effective_policy(ctx.defaults, ctx.this_node);
-                Some(p)
-            }
+            Some(p) => p,
+            None => task.effective_policy(ctx.defaults, ctx.this_node),
         };
         let weights = ctx.weights;
         let mm: &AddressSpace<Mempolicy, K> = mm;
@@ -135,7 +133,7 @@ where
 /// Where a page at `addr` goes under `policy` (Linux: `alloc_migration_target_by_mpol`).
 fn migration_target<'a, K, W>(
     mm: &AddressSpace<Mempolicy, K>,
-    policy: Option<&'a Mempolicy>,
+    policy: &'a Mempolicy,
     weights: &W,
     addr: u64,
 ) -> MigrationTarget<'a>
@@ -146,11 +144,11 @@ where
     // For anonymous memory the page index equals the range's interleave index; shared
     // objects bias it by their inode number.
     let ilx = mm.policy_at(addr).map_or(addr / PAGE_SIZE, |(_, ilx)| ilx);
-    let node = policy.and_then(|p| match p.mode() {
-        Mode::Interleave => interleave_nid(p.nodes(), ilx),
-        Mode::WeightedInterleave => weighted_interleave_nid(p.nodes(), ilx, weights),
+    let node = match policy.mode() {
+        Mode::Interleave => interleave_nid(policy.nodes(), ilx),
+        Mode::WeightedInterleave => weighted_interleave_nid(policy.nodes(), ilx, weights),
         _ => None,
-    });
+    };
     MigrationTarget { policy, ilx, node }
 }
 

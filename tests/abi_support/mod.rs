@@ -106,7 +106,7 @@ impl PageMover for Env {
     fn migrate_isolated<'p>(&mut self, target: &mut dyn FnMut(u64) -> MigrationTarget<'p>) -> u64 {
         for addr in core::mem::take(&mut self.queued) {
             let t = target(addr);
-            let node = t.node.unwrap_or_else(|| place(t.policy));
+            let node = t.node.unwrap_or_else(|| place(Some(t.policy)));
             self.pages.insert(addr, node);
         }
         0
