@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mempolicy::abi::{AddressSpace, RangePolicy, SharedPolicy};
+use mempolicy::abi::{AddressSpace, MergeKey, RangePolicy, SharedPolicy};
 use mempolicy::NodeMask;
 use proptest::prelude::*;
 
@@ -33,6 +33,8 @@ enum Op {
         start: u64,
         len: u64,
         shifted: bool,
+        /// The merge key (ignored by `()` keys).
+        key: Option<u64>,
     },
     Munmap {
         start: u64,
@@ -49,11 +51,14 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let span = (0..PAGES, 1..12u64);
     prop_oneof![
-        (span.clone(), any::<bool>()).prop_map(|((start, len), shifted)| Op::Mmap {
-            start,
-            len,
-            shifted
-        }),
+        (span.clone(), any::<bool>(), prop::option::of(0..2u64)).prop_map(
+            |((start, len), shifted, key)| Op::Mmap {
+                start,
+                len,
+                shifted,
+                key
+            }
+        ),
         span.clone()
             .prop_map(|(start, len)| Op::Munmap { start, len }),
         (span, prop::option::of(0..3u8)).prop_map(|((start, len), policy)| Op::Mbind {
@@ -68,16 +73,32 @@ fn op() -> impl Strategy<Value = Op> {
 /// Per page: (page offset, policy).
 type Model = BTreeMap<u64, (u64, Option<u8>)>;
 
-fn apply(mm: &mut AddressSpace<Pol>, model: &mut Model, op: &Op) {
+/// Builds the merge key of a new range: `()` ignores the drawn key.
+trait Key: MergeKey + std::fmt::Debug {
+    fn make(key: Option<u64>) -> Self;
+}
+
+impl Key for () {
+    fn make(_: Option<u64>) -> Self {}
+}
+
+impl Key for Option<u64> {
+    fn make(key: Option<u64>) -> Self {
+        key
+    }
+}
+
+fn apply<K: Key>(mm: &mut AddressSpace<Pol, K>, model: &mut Model, op: &Op) {
     match *op {
         Op::Mmap {
             start,
             len,
             shifted,
+            key,
         } => {
             let pgoff = if shifted { start + 1000 } else { start };
             let free = (start..start + len).all(|p| !model.contains_key(&p));
-            let result = mm.mmap(start * PAGE, len * PAGE, pgoff, ());
+            let result = mm.mmap(start * PAGE, len * PAGE, pgoff, K::make(key));
             assert_eq!(result.is_ok(), free, "{op:?}");
             if free {
                 for p in start..start + len {
@@ -106,7 +127,7 @@ fn apply(mm: &mut AddressSpace<Pol>, model: &mut Model, op: &Op) {
     }
 }
 
-fn check(mm: &AddressSpace<Pol>, model: &Model) {
+fn check<K: Key>(mm: &AddressSpace<Pol, K>, model: &Model) {
     for page in 0..PAGES + 12 {
         let addr = page * PAGE + 17;
         let got = mm
@@ -120,7 +141,8 @@ fn check(mm: &AddressSpace<Pol>, model: &Model) {
         assert!(l.end() <= r.start(), "overlap");
         let mergeable = l.end() == r.start()
             && l.policy().map(|p| p.0) == r.policy().map(|p| p.0)
-            && l.pgoff() + l.pages() == r.pgoff();
+            && l.pgoff() + l.pages() == r.pgoff()
+            && l.key().can_merge(r.key());
         assert!(!mergeable, "unmerged neighbours at {:#x}", r.start());
     }
     assert_eq!(
@@ -132,7 +154,17 @@ fn check(mm: &AddressSpace<Pol>, model: &Model) {
 proptest! {
     #[test]
     fn range_map_agrees_with_a_per_page_model(ops in prop::collection::vec(op(), 1..40)) {
-        let mut mm = AddressSpace::new();
+        let mut mm = AddressSpace::<Pol>::new();
+        let mut model = Model::new();
+        for op in &ops {
+            apply(&mut mm, &mut model, op);
+            check(&mm, &model);
+        }
+    }
+
+    #[test]
+    fn merge_keys_veto_merges_and_lookups_still_agree(ops in prop::collection::vec(op(), 1..40)) {
+        let mut mm = AddressSpace::<Pol, Option<u64>>::new();
         let mut model = Model::new();
         for op in &ops {
             apply(&mut mm, &mut model, op);
@@ -142,7 +174,7 @@ proptest! {
 
     #[test]
     fn every_range_owns_its_policy(ops in prop::collection::vec(op(), 1..30)) {
-        let mut mm = AddressSpace::new();
+        let mut mm = AddressSpace::<Pol>::new();
         let mut model = Model::new();
         for op in &ops {
             apply(&mut mm, &mut model, op);

@@ -232,6 +232,10 @@ fn mbind_default_tolerates_holes_but_not_an_empty_range() {
     assert_eq!(m.run("mbind S 3 2 DEFAULT 0 - 0 0"), "err=EFAULT");
     assert_eq!(m.run("mbind S 0 3 BIND 0 1 64 0"), "ret=0");
     assert_eq!(m.numa_maps(), "ok S+0 bind:1 ; S+5 default");
+    // A hole at the head: the range starts one page before S.
+    assert_eq!(m.run("mbind - 1048575 2 BIND 0 2 64 0"), "err=EFAULT");
+    assert_eq!(m.run("mbind - 1048575 2 DEFAULT 0 - 0 0"), "ret=0");
+    assert_eq!(m.numa_maps(), "ok S+0 default ; S+1 bind:1 ; S+5 default");
 }
 
 #[test]
