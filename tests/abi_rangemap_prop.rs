@@ -74,7 +74,7 @@ fn op() -> impl Strategy<Value = Op> {
 type Model = BTreeMap<u64, (u64, Option<u8>)>;
 
 /// Builds the merge key of a new range: `()` ignores the drawn key.
-trait Key: MergeKey + std::fmt::Debug {
+trait Key: MergeKey + core::fmt::Debug {
     fn make(key: Option<u64>) -> Self;
 }
 
