@@ -8,8 +8,9 @@
 
 mod abi_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use std::alloc::System;
 
 use abi_support::{Machine, NMASK, PAGE, POLICY};
 use mempolicy::abi::{self, GetMempolicyArgs, MbindArgs, MbindContext};
