@@ -95,12 +95,16 @@ pub(super) enum Origin {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Mempolicy {
+    /// Never `Default`: that mode has no object.
     pub(super) mode: Mode,
+    /// Invariant: never static and relative together; balancing only with `Bind` or
+    /// `PreferredMany` (and then `internal` has `MOF | MORON`).
     pub(super) flags: ModeFlags,
     pub(super) internal: PolicyFlags,
-    /// The effective nodes (empty for `Local`).
+    /// The effective nodes: empty for `Local`, one node for `Preferred`, else non-empty.
     pub(super) nodes: NodeMask,
     pub(super) home_node: Option<NodeId>,
+    /// Linux's `w` union; its meaning follows `flags` (see `stores_user_nodemask`).
     pub(super) w: StoredMask,
     pub(super) origin: Origin,
 }
