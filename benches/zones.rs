@@ -1,7 +1,9 @@
 //! Zonelist lookups against plain array reads: the first eligible zone (Linux:
 //! `first_zones_zonelist()`) and a full walk (`for_each_zone_zonelist_nodemask()`).
+// criterion's macros generate undocumented public functions.
+#![allow(missing_docs)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mempolicy::gfp::ZoneType;
