@@ -65,6 +65,7 @@ extern crate alloc;
 #[cfg(any(test, loom, feature = "std"))]
 extern crate std;
 
+pub mod abi;
 mod error;
 pub mod gfp;
 pub mod interleave;

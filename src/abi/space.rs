@@ -1,0 +1,475 @@
+//! The policy ranges of one address space (Linux: the VMA tree of an `mm_struct` as
+//! `mbind_range`, `vma_replace_policy` and `mpol_rebind_mm` see it).
+//!
+//! An [`AddressSpace`] holds the mapped ranges ([`Mapping`]: start, end, `vm_pgoff`, an
+//! optional policy and an embedder merge key) in a `BTreeMap` keyed by start address, so a
+//! lookup by address is O(log n) and iteration is in address order (as `numa_maps` prints).
+//! Applying a policy to part of a mapping splits it; a changed piece merges with a neighbour
+//! only when the policies are equal (Linux: `mpol_equal`), the page offsets are contiguous and
+//! the embedder's [`MergeKey`] allows it. Every range owns its own policy object: splitting
+//! or applying a policy duplicates it (Linux: `mpol_dup`; no sharing between VMAs since 3.8).
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use core::ops::Bound;
+
+use super::shared::SharedObject;
+use crate::error::{Error, Result};
+use crate::nodemask::NodeMask;
+use crate::PAGE_SIZE;
+
+/// What a range map needs from a policy (Linux: `__mpol_equal`, `mpol_rebind_policy`).
+///
+/// [`Mempolicy`](crate::policy::Mempolicy) implements it; tests and embedders may use simpler types.
+pub trait RangePolicy: Clone {
+    /// Returns whether two policies are interchangeable for merging (Linux: `__mpol_equal`).
+    fn is_equal(&self, other: &Self) -> bool;
+
+    /// Rebinds the policy to a new set of allowed nodes (Linux: `mpol_rebind_policy`).
+    fn rebind(&mut self, mems_allowed: &NodeMask);
+
+    /// Marks a copy as belonging to a shared (shmem) policy tree (Linux: `MPOL_F_SHARED`,
+    /// set by `sp_alloc`). The default does nothing.
+    fn mark_shared(&mut self) {}
+}
+
+/// Returns whether two optional policies are equal the way Linux's `mpol_equal` compares
+/// them: two defaults (`None`) are equal; a default never equals a policy.
+pub fn policies_equal<P: RangePolicy>(a: Option<&P>, b: Option<&P>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.is_equal(b),
+        _ => false,
+    }
+}
+
+/// The embedder's veto on merging two adjacent ranges (Linux: the non-policy conditions of
+/// `vma_merge`, such as `is_mergeable_anon_vma`).
+///
+/// `()` always allows merges.
+pub trait MergeKey: Clone {
+    /// Returns whether a range with key `self` may absorb the range right after it, which
+    /// has key `next`.
+    fn can_merge(&self, next: &Self) -> bool;
+
+    /// The key of the merged range. The default keeps `self`'s key.
+    #[must_use]
+    fn merged(&self, next: &Self) -> Self {
+        let _ = next;
+        self.clone()
+    }
+}
+
+impl MergeKey for () {
+    fn can_merge(&self, _next: &Self) -> bool {
+        true
+    }
+}
+
+/// An anonymous-memory style key: `None` until the range gets its own identity (Linux: an
+/// `anon_vma`, created at the first fault), and ranges with two different identities never
+/// merge.
+impl MergeKey for Option<u64> {
+    fn can_merge(&self, next: &Self) -> bool {
+        match (self, next) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
+    fn merged(&self, next: &Self) -> Self {
+        self.or(*next)
+    }
+}
+
+/// One mapped range of an address space (Linux: the policy-related part of a
+/// `vm_area_struct`).
+#[derive(Clone, Debug)]
+pub struct Mapping<P, K = ()> {
+    start: u64,
+    end: u64,
+    pgoff: u64,
+    policy: Option<Arc<P>>,
+    key: K,
+    shared: Option<Arc<SharedObject<P>>>,
+}
+
+impl<P, K> Mapping<P, K> {
+    /// The first byte address of the range (Linux: `vm_start`).
+    pub const fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// The address just past the range (Linux: `vm_end`).
+    pub const fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// The page offset of `start` in the mapped object (Linux: `vm_pgoff`).
+    pub const fn pgoff(&self) -> u64 {
+        self.pgoff
+    }
+
+    /// The number of pages in the range (Linux: `vma_pages`).
+    pub const fn pages(&self) -> u64 {
+        (self.end - self.start) / PAGE_SIZE
+    }
+
+    /// The range's own policy, `None` for the default (Linux: `vma->vm_policy`).
+    pub fn policy(&self) -> Option<&Arc<P>> {
+        self.policy.as_ref()
+    }
+
+    /// The embedder's merge key.
+    pub const fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// The shared object mapped here, for ranges made with
+    /// [`AddressSpace::mmap_shared`] (Linux: a shmem `vm_file`).
+    pub fn shared(&self) -> Option<&Arc<SharedObject<P>>> {
+        self.shared.as_ref()
+    }
+
+    /// Returns whether `addr` lies in the range.
+    pub const fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    /// The interleave index of the page at `addr` (Linux: the `vm_pgoff` plus page-offset
+    /// part of `get_vma_policy`, for order-0 pages).
+    pub const fn interleave_index(&self, addr: u64) -> u64 {
+        self.pgoff
+            .wrapping_add(addr.wrapping_sub(self.start) / PAGE_SIZE)
+    }
+}
+
+/// The mapped ranges of one address space and their policies (Linux: an `mm_struct`'s VMAs).
+///
+/// The embedder keeps one per address space, behind its own lock (Linux: `mmap_lock`):
+/// readers take `&self`, writers `&mut self`. Policies are handed out as `Arc`s, so a reader
+/// can keep one after dropping the lock (Linux: `mpol_get`).
+///
+/// # Examples
+/// ```
+/// use mempolicy::abi::{AddressSpace, RangePolicy};
+/// use mempolicy::NodeMask;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Bind(NodeMask);
+/// impl RangePolicy for Bind {
+///     fn is_equal(&self, other: &Self) -> bool { self == other }
+///     fn rebind(&mut self, mems: &NodeMask) { self.0 = *mems; }
+/// }
+///
+/// let mut mm: AddressSpace<Bind> = AddressSpace::new();
+/// mm.mmap(0x10000, 8 * 4096, 0x10, ())?;
+/// mm.set_policy(0x12000, 0x15000, Some(&Bind("1".parse()?)));
+/// assert_eq!(mm.len(), 3); // split in three
+/// mm.set_policy(0x12000, 0x15000, None);
+/// assert_eq!(mm.len(), 1); // merged back
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct AddressSpace<P, K = ()> {
+    ranges: BTreeMap<u64, Mapping<P, K>>,
+}
+
+impl<P, K> Default for AddressSpace<P, K> {
+    fn default() -> Self {
+        Self {
+            ranges: BTreeMap::new(),
+        }
+    }
+}
+
+/// Checks a byte range the way `mmap`/`munmap` do: page aligned, not empty, no wrap.
+fn check_range(start: u64, len: u64) -> Result<u64> {
+    if start % PAGE_SIZE != 0 {
+        return Err(Error::Unaligned(start));
+    }
+    let len = len
+        .checked_add(PAGE_SIZE - 1)
+        .map(|l| l & !(PAGE_SIZE - 1))
+        .ok_or(Error::InvalidRange(start))?;
+    match start.checked_add(len) {
+        Some(end) if len != 0 => Ok(end),
+        _ => Err(Error::InvalidRange(start)),
+    }
+}
+
+impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
+    /// Creates an empty address space.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of ranges (Linux: `mm->map_count`).
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Returns whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// The ranges in address order.
+    pub fn iter(&self) -> impl Iterator<Item = &Mapping<P, K>> + '_ {
+        self.ranges.values()
+    }
+
+    /// The ranges that overlap `[start, end)`, in address order (Linux:
+    /// `for_each_vma_range`).
+    pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Mapping<P, K>> + '_ {
+        let first = self.find(start).map(|m| m.start).unwrap_or(start);
+        self.ranges
+            .range(first..)
+            .map(|(_, m)| m)
+            .take_while(move |m| m.start < end)
+    }
+
+    /// The range that contains `addr` (Linux: `vma_lookup`), in O(log n).
+    pub fn find(&self, addr: u64) -> Option<&Mapping<P, K>> {
+        self.ranges
+            .range(..=addr)
+            .next_back()
+            .map(|(_, m)| m)
+            .filter(|m| m.contains(addr))
+    }
+
+    /// The merge key of the range that contains `addr`, for the embedder to update (for
+    /// example when the range gets its own anonymous-memory identity at its first fault).
+    pub fn key_mut(&mut self, addr: u64) -> Option<&mut K> {
+        self.ranges
+            .range_mut(..=addr)
+            .next_back()
+            .map(|(_, m)| m)
+            .filter(|m| m.contains(addr))
+            .map(|m| &mut m.key)
+    }
+
+    /// Returns whether `[start, end)` is mapped without holes (what `mbind` requires; Linux:
+    /// `queue_pages_test_walk`).
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        let mut next = start;
+        for m in self.overlapping(start, end) {
+            if m.start > next {
+                return false;
+            }
+            next = m.end;
+            if next >= end {
+                return true;
+            }
+        }
+        next >= end
+    }
+
+    /// Maps `[start, start + len)` with no policy and page offset `pgoff` (Linux: `mmap`
+    /// with `MAP_FIXED_NOREPLACE`). The new range merges with equal neighbours.
+    ///
+    /// # Errors
+    /// [`Error::Unaligned`] when `start` is not page aligned, [`Error::InvalidRange`] when the
+    /// range is empty, wraps, or overlaps a mapped range. Nothing changes on error.
+    pub fn mmap(&mut self, start: u64, len: u64, pgoff: u64, key: K) -> Result<()> {
+        self.map(start, len, pgoff, key, None)
+    }
+
+    fn map(
+        &mut self,
+        start: u64,
+        len: u64,
+        pgoff: u64,
+        key: K,
+        shared: Option<Arc<SharedObject<P>>>,
+    ) -> Result<()> {
+        let end = check_range(start, len)?;
+        if self.overlapping(start, end).next().is_some() {
+            return Err(Error::InvalidRange(start));
+        }
+        let mapping = Mapping {
+            start,
+            end,
+            pgoff,
+            policy: None,
+            key,
+            shared,
+        };
+        self.ranges.insert(start, mapping);
+        self.merge_around(start);
+        Ok(())
+    }
+
+    /// Maps pages `[pgoff, ...)` of a shared object at `[start, start + len)` (Linux: `mmap`
+    /// of a shmem file). Policies applied to the range also go to the object's tree, and
+    /// [`AddressSpace::policy_at`] reads the tree.
+    ///
+    /// # Errors
+    /// As [`AddressSpace::mmap`].
+    pub fn mmap_shared(
+        &mut self,
+        start: u64,
+        len: u64,
+        pgoff: u64,
+        key: K,
+        object: Arc<SharedObject<P>>,
+    ) -> Result<()> {
+        self.map(start, len, pgoff, key, Some(object))
+    }
+
+    /// The policy that governs the page at `addr`, and its interleave index, or `None` when
+    /// nothing is mapped there (Linux: `__get_vma_policy` plus the index of
+    /// `get_vma_policy`). A shared range answers from its object, biasing the index by the
+    /// inode number; others answer with their own policy. `Some((None, _))` means the
+    /// default: the caller falls back to the task policy.
+    pub fn policy_at(&self, addr: u64) -> Option<(Option<Arc<P>>, u64)> {
+        let m = self.find(addr)?;
+        let index = m.interleave_index(addr);
+        Some(match m.shared.as_ref() {
+            Some(object) => (object.lookup(index), object.ino().wrapping_add(index)),
+            None => (m.policy.clone(), index),
+        })
+    }
+
+    /// Unmaps `[start, start + len)`; ranges that stick out are split and keep the parts
+    /// outside, holes in the range are fine (Linux: `munmap`).
+    ///
+    /// # Errors
+    /// [`Error::Unaligned`] or [`Error::InvalidRange`] as for [`AddressSpace::mmap`]. Nothing
+    /// changes on error.
+    pub fn munmap(&mut self, start: u64, len: u64) -> Result<()> {
+        let end = check_range(start, len)?;
+        self.split_at(start);
+        self.split_at(end);
+        while let Some((&at, _)) = self.ranges.range(start..end).next() {
+            self.ranges.remove(&at);
+        }
+        Ok(())
+    }
+
+    /// Applies `policy` (`None`: the default) to every mapped part of `[start, end)`,
+    /// splitting and merging ranges (Linux: `mbind_range` for each VMA, then
+    /// `vma_replace_policy`). Holes are skipped; ranges whose policy is already equal are left
+    /// alone. Each changed range gets its own copy of the policy.
+    pub fn set_policy(&mut self, start: u64, end: u64, policy: Option<&P>) {
+        let _ = self.update_policies(start, end, |_| Ok(Some(policy.cloned())));
+    }
+
+    /// Walks the ranges overlapping `[start, end)` in order; `update(old)` returns the new
+    /// policy for the overlapping part, or `None` to leave it. Parts whose new policy equals
+    /// the old are left alone; others are split off, replaced and merged with neighbours. An
+    /// error from `update` stops the walk; the parts already updated stay updated.
+    pub(crate) fn update_policies<F>(&mut self, start: u64, end: u64, mut update: F) -> Result<()>
+    where
+        F: FnMut(Option<&P>) -> Result<Option<Option<P>>>,
+    {
+        let mut cursor = start;
+        while cursor < end {
+            let Some(m) = self.overlapping(cursor, end).next() else {
+                break;
+            };
+            let (vm_start, vm_end) = (m.start.max(cursor), m.end.min(end));
+            let old = m.policy.as_deref();
+            let new = match update(old)? {
+                Some(new) if !policies_equal(old, new.as_ref()) => new,
+                _ => {
+                    cursor = vm_end;
+                    continue;
+                }
+            };
+            self.split_at(vm_start);
+            self.split_at(vm_end);
+            if let Some(piece) = self.ranges.get_mut(&vm_start) {
+                // A shared object learns the policy first (Linux: `vm_ops->set_policy`).
+                if let Some(object) = piece.shared.as_ref() {
+                    object.set_for_mapping(piece.pgoff, piece.pages(), new.as_ref());
+                }
+                piece.policy = new.map(Arc::new);
+            }
+            self.merge_around(vm_start);
+            cursor = vm_end;
+        }
+        Ok(())
+    }
+
+    /// Rebinds every range's policy to `mems_allowed` (Linux: `mpol_rebind_mm`). A policy
+    /// still held by a reader is copied, so the reader keeps seeing the old one.
+    pub fn rebind(&mut self, mems_allowed: &NodeMask) {
+        for m in self.ranges.values_mut() {
+            if let Some(policy) = m.policy.as_mut() {
+                Arc::make_mut(policy).rebind(mems_allowed);
+            }
+        }
+    }
+
+    /// Splits the range containing `addr` (strictly inside) in two; the upper part gets its
+    /// own copy of the policy (Linux: `__split_vma`, `vma_dup_policy`).
+    fn split_at(&mut self, addr: u64) {
+        let Some(m) = self
+            .ranges
+            .range_mut(..addr)
+            .next_back()
+            .map(|(_, m)| m)
+            .filter(|m| m.contains(addr))
+        else {
+            return;
+        };
+        let upper = Mapping {
+            start: addr,
+            end: m.end,
+            pgoff: m.pgoff.wrapping_add((addr - m.start) / PAGE_SIZE),
+            policy: m.policy.as_deref().map(|p| Arc::new(p.clone())),
+            key: m.key.clone(),
+            shared: m.shared.clone(),
+        };
+        m.end = addr;
+        self.ranges.insert(addr, upper);
+    }
+
+    /// Merges the range starting at `start` with its neighbours where allowed.
+    fn merge_around(&mut self, start: u64) {
+        let mut at = start;
+        let prev = self.ranges.range(..start).next_back().map(|(&s, _)| s);
+        if let Some(prev) = prev {
+            if self.try_merge(prev) {
+                at = prev;
+            }
+        }
+        self.try_merge(at);
+    }
+
+    /// Merges the range starting at `left` with the range right after it, if allowed.
+    fn try_merge(&mut self, left: u64) -> bool {
+        let (Some(l), Some(r)) = (self.ranges.get(&left), self.next_adjacent(left)) else {
+            return false;
+        };
+        let same_object = match (&l.shared, &r.shared) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        let ok = same_object
+            && policies_equal(l.policy.as_deref(), r.policy.as_deref())
+            && l.key.can_merge(&r.key)
+            && l.pgoff.wrapping_add(l.pages()) == r.pgoff;
+        if !ok {
+            return false;
+        }
+        let (r_start, r_end, key) = (r.start, r.end, l.key.merged(&r.key));
+        self.ranges.remove(&r_start);
+        if let Some(l) = self.ranges.get_mut(&left) {
+            l.end = r_end;
+            l.key = key;
+        }
+        true
+    }
+
+    /// The range starting exactly where the range at `left` ends.
+    fn next_adjacent(&self, left: u64) -> Option<&Mapping<P, K>> {
+        let end = self.ranges.get(&left)?.end;
+        self.ranges
+            .range((Bound::Included(end), Bound::Included(end)))
+            .next()
+            .map(|(_, m)| m)
+    }
+}

@@ -1,0 +1,168 @@
+//! The query and failure paths of the syscall layer do not allocate: `get_mempolicy` in all
+//! its forms, every validation failure of `set_mempolicy` and `mbind` (including the hole
+//! and STRICT walks), `set_mempolicy_home_node` with nothing to act on, and the
+//! `migrate_pages` pairing. A per-thread counting allocator watches the calling thread.
+
+// Unsafe is needed for the counting `GlobalAlloc` (test only).
+#![allow(unsafe_code)]
+
+mod abi_support;
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use std::alloc::System;
+
+use abi_support::{Machine, NMASK, PAGE, POLICY};
+use mempolicy::abi::{self, GetMempolicyArgs, MbindArgs, MbindContext};
+use mempolicy::interleave::Uniform;
+use mempolicy::policy::PolicyDefaults;
+use mempolicy::NodeMask;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn bump() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
+// counter is a thread-local `Cell`, which does not allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns how many allocations it made on this thread.
+fn allocations(f: impl FnOnce()) -> u64 {
+    let before = ALLOCS.with(Cell::get);
+    f();
+    ALLOCS.with(Cell::get) - before
+}
+
+const BASE: u64 = 1 << 32;
+
+#[test]
+fn queries_and_failures_do_not_allocate() {
+    let mut m = Machine::new();
+    m.run("set_mempolicy INTERLEAVE 0 1-3 64");
+    m.run("mmap S 8");
+    m.run("mbind S 2 3 BIND 0 1 64 0");
+    m.run("touch S 0 8");
+    m.run("mmap U 4");
+    m.run("munmap U 2 1");
+    let defaults = PolicyDefaults::new();
+    let sys = m.sys;
+    let ctx = MbindContext {
+        nodes: &sys,
+        defaults: &defaults,
+        weights: &Uniform,
+        this_node: None,
+    };
+    m.env.queued.reserve(16);
+    m.env.words[0] = 0b100; // node 2
+    let get = GetMempolicyArgs {
+        policy: POLICY,
+        nmask: NMASK,
+        maxnode: 64,
+        ..GetMempolicyArgs::default()
+    };
+    let bind2 = MbindArgs {
+        start: BASE,
+        len: 8 * PAGE,
+        mode: 2,
+        nmask: NMASK,
+        maxnode: 64,
+        flags: abi::MF_STRICT,
+    };
+    let u = BASE * 2;
+
+    let count = allocations(|| {
+        let (task, mm, env) = (&mut m.task, &mut m.mm, &mut m.env);
+        for args in [
+            get,
+            GetMempolicyArgs {
+                flags: abi::F_NODE,
+                ..get
+            },
+            GetMempolicyArgs {
+                flags: abi::F_MEMS_ALLOWED,
+                ..get
+            },
+            GetMempolicyArgs {
+                flags: abi::F_ADDR,
+                addr: BASE + 2 * PAGE,
+                ..get
+            },
+            GetMempolicyArgs {
+                flags: abi::F_ADDR | abi::F_NODE,
+                addr: BASE,
+                ..get
+            },
+            GetMempolicyArgs {
+                flags: abi::F_ADDR,
+                addr: 7,
+                ..get
+            },
+            GetMempolicyArgs {
+                maxnode: 32834,
+                ..get
+            },
+        ] {
+            let _ = abi::get_mempolicy(task, mm, &sys, env, args);
+        }
+        // set_mempolicy failures: mode, flags, nodemask, empty after the cpuset.
+        for (mode, nmask, maxnode) in [(7, 0, 0), (0xc002, NMASK, 64), (2, 0xdead, 64), (2, 0, 0)] {
+            assert!(abi::set_mempolicy(task, &sys, env, mode, nmask, maxnode).is_err());
+        }
+        // mbind failures: flags, alignment, wrap, hole, STRICT with misplaced pages.
+        for args in [
+            MbindArgs { flags: 8, ..bind2 },
+            MbindArgs {
+                start: BASE + 1,
+                ..bind2
+            },
+            MbindArgs {
+                len: u64::MAX - BASE,
+                ..bind2
+            },
+            MbindArgs {
+                start: u,
+                len: 4 * PAGE,
+                ..bind2
+            },
+            bind2,
+        ] {
+            assert!(abi::mbind(task, mm, &ctx, env, args).is_err());
+        }
+        assert!(abi::set_mempolicy_home_node(mm, &sys, u, PAGE, 1, 0).is_err());
+        let (from, to): (NodeMask, NodeMask) = (NodeMask::first_n(8), NodeMask::from_u64(0b111000));
+        assert_eq!(abi::migrate_pairs(&from, &to).count(), 5);
+    });
+    assert_eq!(count, 0);
+}
