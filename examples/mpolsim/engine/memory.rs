@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::script::PAGE;
+use super::script::PAGE;
 
 /// How many region slots the oracle has.
 pub const MAX_REGIONS: usize = 64;

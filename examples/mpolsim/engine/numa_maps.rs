@@ -34,7 +34,7 @@ pub fn render(sim: &Sim) -> String {
     for m in sim.mm.iter() {
         let Some(region) = sim.regions.containing(m.start()) else { continue };
         let mut line = format!("{}+{} {}", region.name, (m.start() - region.base) / PAGE, policy_text(sim, m.start()));
-        if m.key().is_shared() {
+        if m.shared().is_some() {
             line.push_str(" file=/dev/zero\\040(deleted)");
         }
         let (mut pages, mut anon, mut dirty) = (0u64, 0u64, 0u64);

@@ -1,13 +1,20 @@
 //! The simulated process and the commands of the script language.
 
-use mempolicy::abi::{self, AddressSpace, GetMempolicyArgs, MbindArgs, SystemNodes, Task};
+use std::sync::Arc;
+
+use mempolicy::abi::{
+    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, SharedObject, SharedPolicy,
+    SystemNodes, Task,
+};
+use mempolicy::gfp::GfpFlags;
 use mempolicy::policy::{Mempolicy, PolicyDefaults};
+use mempolicy::select::{self, CpuContext, Machine, TaskContext};
 use mempolicy::topology::Topology;
 use mempolicy::weights::WeightTable;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
 
-use super::env::{AnonVma, Env, UserBuffers, MASK_A, MASK_B, POLICY_WORD};
+use super::env::{self, alloc_user, AnonVma, Env, UserBuffers, WeightArray, MASK_A, MASK_B, POLICY_WORD};
 use super::memory::{Backing, PageTables, Pages, Region, Regions};
 use super::numa_maps;
 use super::script::{self, PAGE};
@@ -133,7 +140,8 @@ impl Sim {
             ));
         }
         for node in t.online_nodes().iter() {
-            let order: Vec<String> = self.zonelists.node_order(node).map(|n| n.to_string()).collect();
+            let order: Vec<String> =
+                self.zonelists.fallback_order(node).unwrap_or_default().iter().map(NodeId::to_string).collect();
             h.push_str(&format!("# node{node} fallback={}\n", order.join(" ")));
         }
         h.push_str("# thp=always madvise [never]\n# numa_balancing=0\n");
@@ -200,9 +208,7 @@ impl Sim {
         let Some(nmask) = self.load_nodes(t[3], MASK_A) else { return " bad=nodes".into() };
         let Some(maxnode) = script::parse_num(t[4]) else { return " bad=maxnode".into() };
         let mode = (mode | flags) as u32 as i32;
-        let mut env = Env::new(self);
-        let result = abi::set_mempolicy(&mut env.sim.task, &env.sim.sys.clone(), &mut env.user_only(), mode, nmask, maxnode);
-        ret(result)
+        ret(abi::set_mempolicy(&mut self.task, &self.sys, &mut self.user, mode, nmask, maxnode))
     }
 
     fn cmd_get_mempolicy(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -232,10 +238,33 @@ impl Sim {
         self.user.clear_mask(MASK_A);
         self.user.policy_word = -12345;
         let args = GetMempolicyArgs { policy: POLICY_WORD, nmask, maxnode, addr, flags };
+        let weights = self.weight_array();
+        let kernel_pages;
         let result = {
-            let mut env = Env::new(self);
-            env.get_mempolicy(args)
+            let mm = &self.mm;
+            let shared_at = |addr: u64| mm.find(addr).is_some_and(|m| m.shared().is_some());
+            let mut env = Env {
+                user: &mut self.user,
+                pages: &mut self.pages,
+                tables: &mut self.tables,
+                isolated: &mut self.isolated,
+                topo: &self.topo,
+                zonelists: &self.zonelists,
+                defaults: &self.defaults,
+                weights: &weights,
+                this_node: self.topo.node_of_cpu(self.cpu).unwrap_or_default(),
+                zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
+                mems_allowed: *self.task.mems_allowed(),
+                shared_at: &shared_at,
+                kernel_pages: 0,
+            };
+            let r = abi::get_mempolicy(&self.task, mm, &self.sys, &mut env, args);
+            kernel_pages = env.kernel_pages;
+            r
         };
+        for _ in 0..kernel_pages {
+            self.kernel_page();
+        }
         match result {
             Err(e) => format!(" err={}", err_name(e)),
             Ok(r) => {
@@ -304,8 +333,26 @@ impl Sim {
             maxnode,
             flags: u64::from(mbf as u32),
         };
-        let mut env = Env::new(self);
-        ret(env.mbind(args))
+        let weights = self.weight_array();
+        let this_node = self.this_node();
+        let no_shared = |_: u64| false;
+        let mut env = Env {
+            user: &mut self.user,
+            pages: &mut self.pages,
+            tables: &mut self.tables,
+            isolated: &mut self.isolated,
+            topo: &self.topo,
+            zonelists: &self.zonelists,
+            defaults: &self.defaults,
+            weights: &weights,
+            this_node,
+            zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
+            mems_allowed: *self.task.mems_allowed(),
+            shared_at: &no_shared,
+            kernel_pages: 0,
+        };
+        let ctx = MbindContext { nodes: &self.sys, defaults: &self.defaults, weights: &weights, this_node: Some(this_node) };
+        ret(abi::mbind(&self.task, &mut self.mm, &ctx, &mut env, args))
     }
 
     fn cmd_home_node(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -366,8 +413,13 @@ impl Sim {
         }
         // Anonymous private memory: vm_pgoff is the page number of the address; shared
         // anonymous memory is a shmem object starting at offset 0.
-        let pgoff = if shared { 0 } else { at / PAGE };
-        if self.mm.mmap(at, len, pgoff, AnonVma::new(shared)).is_err() {
+        let mapped = if shared {
+            let object = Arc::new(SharedObject::new(SharedPolicy::new(SHMEM_INO)));
+            self.mm.mmap_shared(at, len, 0, None, object)
+        } else {
+            self.mm.mmap(at, len, at / PAGE, None)
+        };
+        if mapped.is_err() {
             return " err=ENOMEM".into();
         }
         let name = String::from_utf8_lossy(name).into_owned();
@@ -413,11 +465,37 @@ impl Sim {
         " ok".into()
     }
 
+    /// The interleave weights as the allocator reads them now.
+    pub(super) fn weight_array(&self) -> WeightArray {
+        *self.weights.snapshot().as_array()
+    }
+
     /// Allocates a page the kernel needs for itself under the task policy with no
     /// interleave index (page tables, pipe buffers, slab pages): it advances the
-    /// interleave cursor.
+    /// interleave cursor (Linux: `alloc_pages(GFP_KERNEL, 0)` in task context).
     pub(super) fn kernel_page(&mut self) {
-        let _ = self.alloc_task_page();
+        let weights = self.weight_array();
+        let machine = Machine::new(&self.topo, &self.zonelists, &self.defaults, &weights);
+        let cpu = CpuContext::task(self.this_node());
+        let policy = self.task.policy().cloned();
+        let mems = *self.task.mems_allowed();
+        let mut task = TaskContext::new(policy.as_deref(), self.task.cursor_mut()).with_mems_allowed(&mems);
+        let _ = select::alloc_pages(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut env::frames(&self.topo));
+    }
+
+    /// Allocates the page of user data at `addr` under the policy of its mapping or the
+    /// task, with the mapping's interleave index (Linux: `vma_alloc_folio`).
+    fn alloc_user_page(&mut self, addr: u64) -> Option<NodeId> {
+        let (own, ilx) = self.mm.policy_at(addr)?;
+        let weights = self.weight_array();
+        let this_node = self.this_node();
+        let task_policy = self.task.policy().cloned();
+        let policy: &Mempolicy = match own.as_deref() {
+            Some(p) => p,
+            None => self.defaults.get_task_policy(task_policy.as_deref(), Some(this_node)),
+        };
+        let mems = *self.task.mems_allowed();
+        alloc_user(&self.topo, &self.zonelists, &self.defaults, &weights, Some(policy), ilx, this_node, &mems, self.task.cursor_mut())
     }
 
     /// Faults the page at `addr` (which a mapping covers): page tables first, then for a
@@ -431,7 +509,7 @@ impl Sim {
                 self.kernel_page();
             }
         }
-        let shared = self.mm.find(addr).is_some_and(|m| m.key().is_shared());
+        let shared = self.mm.find(addr).is_some_and(|m| m.shared().is_some());
         match present {
             Some(Backing::Anon(_) | Backing::Shmem(_)) => {}
             Some(Backing::Zero) if !write => {}
@@ -450,7 +528,7 @@ impl Sim {
     /// compatible mapping's one as Linux's `find_mergeable_anon_vma` does.
     fn assign_anon_vma(&mut self, addr: u64) {
         let Some(m) = self.mm.find(addr) else { return };
-        if m.key().id().is_some() || m.key().is_shared() {
+        if m.key().is_some() || m.shared().is_some() {
             return;
         }
         let (start, end) = (m.start(), m.end());
@@ -462,7 +540,7 @@ impl Sim {
                     (Some(a), Some(b)) => a.is_equal(b),
                     _ => false,
                 };
-                same.then(|| o.key().id()).flatten()
+                same.then(|| *o.key()).flatten()
             })
         };
         let next = compatible(self.mm.find(end).filter(|o| o.start() == end));
@@ -472,7 +550,7 @@ impl Sim {
             self.next_anon_vma
         });
         if let Some(key) = self.mm.key_mut(addr) {
-            key.set_id(id);
+            *key = Some(id);
         }
     }
 
@@ -566,22 +644,12 @@ impl Sim {
             }
             let a = addr.wrapping_add(i * PAGE);
             let status = self.page_status(a).map(|_| {
-                self.move_page(a / PAGE, target);
+                env::move_page(&mut self.pages, a / PAGE, target);
                 target
             });
             statuses.push(status);
         }
         format!(" ret=0{}", Self::status_list(&statuses))
-    }
-
-    /// Moves a present page to `node`.
-    pub(super) fn move_page(&mut self, vpn: u64, node: NodeId) {
-        let backing = match self.pages.get(vpn) {
-            Some(Backing::Anon(_)) => Backing::Anon(node.index() as u16),
-            Some(Backing::Shmem(_)) => Backing::Shmem(node.index() as u16),
-            _ => return,
-        };
-        self.pages.set(vpn, backing);
     }
 
     fn cmd_migrate_pages(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -591,20 +659,24 @@ impl Sim {
         let Some(old) = self.load_nodes(t[1], MASK_A) else { return " bad=nodes".into() };
         let Some(new) = self.load_nodes(t[2], MASK_B) else { return " bad=nodes".into() };
         let Some(maxnode) = script::parse_num(t[3]) else { return " bad=maxnode".into() };
-        let mut env = Env::new(self);
-        ret(env.migrate_pages(maxnode, old, new))
-    }
-
-    /// Moves every page on `from` to `to` (Linux: `migrate_to_node` with `MOVE_ALL`).
-    pub(super) fn migrate_node(&mut self, from: NodeId, to: NodeId) {
-        for (_, b) in self.pages.iter_mut() {
-            match b {
-                Backing::Anon(n) | Backing::Shmem(n) if usize::from(*n) == from.index() => {
-                    *n = to.index() as u16;
-                }
-                _ => {}
-            }
-        }
+        let weights = self.weight_array();
+        let no_shared = |_: u64| false;
+        let mut env = Env {
+            user: &mut self.user,
+            pages: &mut self.pages,
+            tables: &mut self.tables,
+            isolated: &mut self.isolated,
+            topo: &self.topo,
+            zonelists: &self.zonelists,
+            defaults: &self.defaults,
+            weights: &weights,
+            this_node: self.topo.node_of_cpu(self.cpu).unwrap_or_default(),
+            zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
+            mems_allowed: *self.task.mems_allowed(),
+            shared_at: &no_shared,
+            kernel_pages: 0,
+        };
+        ret(abi::migrate_pages(&self.task, &mut env, 0, maxnode, old, new))
     }
 
     fn cmd_numa_maps(&mut self, n: usize) -> String {
@@ -641,7 +713,9 @@ impl Sim {
                 Err(Error::NotFound)
             } else {
                 let node = NodeId::new(i);
-                std::str::from_utf8(w).map_err(|_| Error::InvalidWeight(0)).and_then(|text| self.weights.write_node_weight(node, text))
+                std::str::from_utf8(w)
+                    .map_err(|_| Error::InvalidWeight(0))
+                    .and_then(|text| self.weights.store_node(node, text))
             };
             match result {
                 Ok(()) => s.push_str(&format!(" node{i}=ok")),
@@ -666,7 +740,7 @@ impl Sim {
         let mut s = " ok".to_string();
         for i in 0..max {
             if (i as usize) < self.topo.nr_node_ids() {
-                s.push_str(&format!(" node{i}={}", snapshot.weight(NodeId::new(i as usize))));
+                s.push_str(&format!(" node{i}={}", snapshot.get(NodeId::new(i as usize))));
             } else if n == 2 {
                 s.push_str(&format!(" node{i}=missing"));
             } else {
@@ -733,7 +807,7 @@ impl Sim {
             // cgroup v2 cpusets migrate the memory of their tasks (Linux:
             // `cpuset_migrate_mm`, `do_migrate_pages` with MOVE_ALL).
             for (from, to) in abi::migrate_pairs(&old, &new) {
-                self.migrate_node(from, to);
+                env::migrate_node(&mut self.pages, from, to);
             }
         }
         " ret=0".into()

@@ -1,0 +1,72 @@
+//! `mpolsim`: a simulator of one Linux process on a NUMA machine, every memory-policy
+//! decision made by the `mempolicy` crate.
+//!
+//! ```text
+//! mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT
+//! ```
+//!
+//! SCRIPT is a case script in the language of the conformance oracle
+//! (`shared/conformance/FORMAT.md`); the machine comes from its `# topology:` line unless
+//! `--topology` gives one, in `run.sh`'s NODES_SPEC words
+//! (`nodes=4 cpus=0,1 mem=256 dist=...`). The output is the oracle's, line for line: header
+//! lines, one `L<n>` line per operation, and a trailer. `--view bars` adds, under every
+//! `where` line, a bar per node showing where the pages landed.
+
+mod engine;
+
+use std::process::ExitCode;
+
+/// The largest script the oracle accepts.
+const MAX_SCRIPT: u64 = 4 << 20;
+
+fn usage() -> ExitCode {
+    eprintln!("usage: mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut topology = None;
+    let mut view = engine::View::Kernel;
+    let mut script = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--topology" => match args.next() {
+                Some(spec) => topology = Some(spec),
+                None => return usage(),
+            },
+            "--view" => match args.next().as_deref() {
+                Some("kernel") => view = engine::View::Kernel,
+                Some("bars") => view = engine::View::Bars,
+                _ => return usage(),
+            },
+            "-h" | "--help" => return usage(),
+            _ if script.is_none() => script = Some(arg),
+            _ => return usage(),
+        }
+    }
+    let Some(path) = script else { return usage() };
+    let bytes = match std::fs::metadata(&path).and_then(|m| {
+        if m.len() > MAX_SCRIPT {
+            Err(std::io::Error::other("script larger than 4 MiB"))
+        } else {
+            std::fs::read(&path)
+        }
+    }) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("mpolsim: {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match engine::run_with_view(&bytes, topology.as_deref(), view) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mpolsim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
