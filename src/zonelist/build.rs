@@ -60,7 +60,9 @@ impl ZonelistOrder {
     }
 }
 
-/// Zonelist build settings.
+/// Zonelist build settings (Linux: `numa_zonelist_order` and `PENALTY_FOR_NODE_WITH_CPUS`).
+///
+/// The default, [`ZonelistConfig::LINUX`], reproduces the recorded kernel's lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ZonelistConfig {
     order: ZonelistOrder,
