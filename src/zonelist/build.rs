@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::list::{ZoneRef, Zonelist};
 use crate::error::{Error, Result};
 use crate::gfp::ZoneType;
-use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
+use crate::nodemask::{NodeId, MAX_NUMNODES};
 use crate::topology::Topology;
 
 /// How fallback zonelists are ordered (Linux: `numa_zonelist_order`, "Default", "Node" or
