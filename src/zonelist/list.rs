@@ -183,7 +183,8 @@ impl Zonelist {
     }
 }
 
-/// The eligible zones of a zonelist, in order (from [`Zonelist::iter`]).
+/// The eligible zones of a zonelist, in order (Linux: the zoneref cursor of
+/// `for_each_zone_zonelist_nodemask()`); from [`Zonelist::iter`].
 #[derive(Clone, Debug)]
 pub struct ZoneIter<'a> {
     list: &'a Zonelist,
