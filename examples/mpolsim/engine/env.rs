@@ -40,7 +40,11 @@ pub struct UserBuffers {
 
 impl UserBuffers {
     pub fn new() -> Self {
-        Self { a: vec![0; MASK_WORDS], b: vec![0; MASK_WORDS], policy_word: 0 }
+        Self {
+            a: vec![0; MASK_WORDS],
+            b: vec![0; MASK_WORDS],
+            policy_word: 0,
+        }
     }
 
     fn buffer(&mut self, base: u64) -> &mut Vec<u64> {
@@ -128,7 +132,17 @@ impl Env<'_> {
     /// Allocates a page for user data under `policy` (`None`: the default policy) with the
     /// interleave index `ilx`, on the current CPU (Linux: `folio_alloc_mpol`).
     pub fn alloc_with(&self, policy: Option<&Mempolicy>, ilx: u64) -> Option<NodeId> {
-        alloc_user(self.topo, self.zonelists, self.defaults, self.weights, policy, ilx, self.this_node, &self.mems_allowed, &mut InterleaveCursor::new())
+        alloc_user(
+            self.topo,
+            self.zonelists,
+            self.defaults,
+            self.weights,
+            policy,
+            ilx,
+            self.this_node,
+            &self.mems_allowed,
+            &mut InterleaveCursor::new(),
+        )
     }
 }
 
@@ -149,11 +163,26 @@ pub fn alloc_user(
     let machine = Machine::new(topo, zonelists, defaults, weights);
     let policy = policy.unwrap_or_else(|| defaults.default_policy());
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
-    let placement =
-        select::policy_nodemask(policy, gfp, ilx, this_node, cursor, Some(mems_allowed), &machine).ok()?;
-    let served =
-        select::alloc_pages_mpol(zonelists, &placement, gfp, 0, ilx, Some(mems_allowed), &mut frames(topo))
-            .ok()??;
+    let placement = select::policy_nodemask(
+        policy,
+        gfp,
+        ilx,
+        this_node,
+        cursor,
+        Some(mems_allowed),
+        &machine,
+    )
+    .ok()?;
+    let served = select::alloc_pages_mpol(
+        zonelists,
+        &placement,
+        gfp,
+        0,
+        ilx,
+        Some(mems_allowed),
+        &mut frames(topo),
+    )
+    .ok()??;
     Some(served.node())
 }
 
@@ -182,7 +211,9 @@ impl PageNode for Env<'_> {
     fn node_of_page(&mut self, addr: u64) -> Result<NodeId> {
         let vpn = addr / PAGE;
         match self.pages.get(vpn) {
-            Some(b) => Ok(b.node().map_or(self.zero_node, |n| NodeId::new(usize::from(n)))),
+            Some(b) => Ok(b
+                .node()
+                .map_or(self.zero_node, |n| NodeId::new(usize::from(n)))),
             None => {
                 // get_user_pages reads the page in: page tables, then the zero page (or, for
                 // shmem, a page of the object under the task's default placement).
@@ -253,7 +284,13 @@ impl MigrateHooks for Env<'_> {
         }
     }
 
-    fn migrate_to_node(&mut self, _pid: i32, source: NodeId, dest: NodeId, _move_all: bool) -> Result<u64> {
+    fn migrate_to_node(
+        &mut self,
+        _pid: i32,
+        source: NodeId,
+        dest: NodeId,
+        _move_all: bool,
+    ) -> Result<u64> {
         migrate_node(self.pages, source, dest);
         Ok(0)
     }

@@ -25,11 +25,16 @@ pub struct Regions {
 
 impl Regions {
     pub fn new() -> Self {
-        Self { slots: vec![None; MAX_REGIONS] }
+        Self {
+            slots: vec![None; MAX_REGIONS],
+        }
     }
 
     pub fn find(&self, name: &[u8]) -> Option<&Region> {
-        self.slots.iter().flatten().find(|r| r.name.as_bytes() == name)
+        self.slots
+            .iter()
+            .flatten()
+            .find(|r| r.name.as_bytes() == name)
     }
 
     pub fn free_slot(&self) -> Option<usize> {
@@ -41,7 +46,10 @@ impl Regions {
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Region> {
-        let slot = self.slots.iter().position(|r| r.as_ref().is_some_and(|r| r.name.as_bytes() == name))?;
+        let slot = self
+            .slots
+            .iter()
+            .position(|r| r.as_ref().is_some_and(|r| r.name.as_bytes() == name))?;
         self.slots[slot].take()
     }
 
@@ -55,7 +63,9 @@ impl Regions {
         self.slots
             .iter()
             .flatten()
-            .filter(|r| addr >= r.base && addr < r.base.saturating_add(r.npages.saturating_mul(PAGE)))
+            .filter(|r| {
+                addr >= r.base && addr < r.base.saturating_add(r.npages.saturating_mul(PAGE))
+            })
             .last()
     }
 }
@@ -166,7 +176,8 @@ impl PageTables {
 
     /// Frees the tables whose whole span no longer meets a mapping (Linux `free_pgtables`).
     pub fn free_unused(&mut self, mapped: impl Fn(u64, u64) -> bool) {
-        self.pte.retain(|&i| mapped(i << PTE_SHIFT, (i + 1) << PTE_SHIFT));
+        self.pte
+            .retain(|&i| mapped(i << PTE_SHIFT, (i + 1) << PTE_SHIFT));
         let pinned_pmd = &self.pinned_pmd;
         self.pmd
             .retain(|&i| pinned_pmd.contains(&i) || mapped(i << PMD_SHIFT, (i + 1) << PMD_SHIFT));

@@ -40,7 +40,10 @@ pub enum View {
 /// A message when the topology cannot be built.
 pub fn run_with_view(script: &[u8], topology: Option<&str>, view: View) -> Result<String, String> {
     let directive = script::topology_directive(script);
-    let spec = topology.map(str::to_owned).or(directive).unwrap_or_default();
+    let spec = topology
+        .map(str::to_owned)
+        .or(directive)
+        .unwrap_or_default();
     let mut sim = Sim::new(&spec)?;
     sim.set_view(view);
     let lines = script::lines(script);

@@ -17,7 +17,9 @@ fn policy_text(sim: &Sim, addr: u64) -> String {
     match own {
         Some(p) => p.to_string(),
         None => {
-            let p = sim.task.effective_policy(&sim.defaults, Some(sim.this_node()));
+            let p = sim
+                .task
+                .effective_policy(&sim.defaults, Some(sim.this_node()));
             if p.is_builtin() {
                 "default".to_string()
             } else {
@@ -32,8 +34,15 @@ fn policy_text(sim: &Sim, addr: u64) -> String {
 pub fn render(sim: &Sim) -> String {
     let mut entries = Vec::new();
     for m in sim.mm.iter() {
-        let Some(region) = sim.regions.containing(m.start()) else { continue };
-        let mut line = format!("{}+{} {}", region.name, (m.start() - region.base) / PAGE, policy_text(sim, m.start()));
+        let Some(region) = sim.regions.containing(m.start()) else {
+            continue;
+        };
+        let mut line = format!(
+            "{}+{} {}",
+            region.name,
+            (m.start() - region.base) / PAGE,
+            policy_text(sim, m.start())
+        );
         if m.shared().is_some() {
             line.push_str(" file=/dev/zero\\040(deleted)");
         }
@@ -74,7 +83,13 @@ pub fn render(sim: &Sim) -> String {
 pub fn render_debug(sim: &Sim) -> String {
     let mut out = " ok".to_string();
     for (i, m) in sim.mm.iter().enumerate() {
-        let _ = write!(out, "{} {:x} {}", if i == 0 { "" } else { " ;" }, m.start(), policy_text(sim, m.start()));
+        let _ = write!(
+            out,
+            "{} {:x} {}",
+            if i == 0 { "" } else { " ;" },
+            m.start(),
+            policy_text(sim, m.start())
+        );
     }
     out
 }
@@ -94,8 +109,18 @@ pub fn bars(topo: &Topology, statuses: &[Result<NodeId, Error>]) -> String {
     for node in topo.online_nodes().iter() {
         let c = counts.get(&node.index()).copied().unwrap_or(0);
         let width = (c * 40).div_ceil(total);
-        let kind = if topo.cpu_nodes().contains(node) { "cpu+mem" } else if topo.memory_nodes().contains(node) { "mem only" } else { "no memory" };
-        let _ = writeln!(out, "      node{node} {kind:<9} |{:<40}| {c}", "#".repeat(width));
+        let kind = if topo.cpu_nodes().contains(node) {
+            "cpu+mem"
+        } else if topo.memory_nodes().contains(node) {
+            "mem only"
+        } else {
+            "no memory"
+        };
+        let _ = writeln!(
+            out,
+            "      node{node} {kind:<9} |{:<40}| {c}",
+            "#".repeat(width)
+        );
     }
     if other != 0 {
         let _ = writeln!(out, "      not present / not a page: {other}");

@@ -61,7 +61,10 @@ pub fn lines(script: &[u8]) -> Vec<Line<'_>> {
         if matches!(&tokens, Ok(t) if t.is_empty()) {
             continue;
         }
-        out.push(Line { number: i + 1, tokens });
+        out.push(Line {
+            number: i + 1,
+            tokens,
+        });
     }
     out
 }
@@ -71,7 +74,9 @@ pub fn topology_directive(script: &[u8]) -> Option<String> {
     for raw in script.split(|&c| c == b'\n') {
         let text = String::from_utf8_lossy(raw);
         let trimmed = text.trim_start_matches([' ', '\t']);
-        let Some(rest) = trimmed.strip_prefix('#') else { continue };
+        let Some(rest) = trimmed.strip_prefix('#') else {
+            continue;
+        };
         let rest = rest.trim_start_matches([' ', '\t']);
         if let Some(words) = rest.strip_prefix("topology:") {
             return Some(words.trim().to_string());
@@ -149,8 +154,13 @@ fn strtoul_unsigned(s: &[u8], base: u32) -> Option<(u64, &[u8])> {
     let mut overflow = false;
     let mut n = 0;
     for &c in body {
-        let Some(d) = (c as char).to_digit(radix) else { break };
-        match value.checked_mul(u64::from(radix)).and_then(|v| v.checked_add(u64::from(d))) {
+        let Some(d) = (c as char).to_digit(radix) else {
+            break;
+        };
+        match value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(d)))
+        {
             Some(v) => value = v,
             None => overflow = true,
         }
@@ -209,7 +219,9 @@ pub fn parse_syms(s: &[u8], table: Syms) -> Option<u64> {
         if p.first().is_some_and(u8::is_ascii_digit) {
             acc |= parse_num(p)?;
         } else {
-            let (_, v) = table.iter().find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(p))?;
+            let (_, v) = table
+                .iter()
+                .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(p))?;
             acc |= v;
         }
     }
@@ -320,8 +332,15 @@ pub fn format_nodelist(words: &[u64]) -> String {
 
 /// Prints a mode word the oracle's way (`oracle.c out_mode`).
 pub fn format_mode(m: i64) -> String {
-    const NAMES: [&str; 7] =
-        ["DEFAULT", "PREFERRED", "BIND", "INTERLEAVE", "LOCAL", "PREFERRED_MANY", "WEIGHTED_INTERLEAVE"];
+    const NAMES: [&str; 7] = [
+        "DEFAULT",
+        "PREFERRED",
+        "BIND",
+        "INTERLEAVE",
+        "LOCAL",
+        "PREFERRED_MANY",
+        "WEIGHTED_INTERLEAVE",
+    ];
     let flags_mask = (1u64 << 15) | (1 << 14) | (1 << 13);
     let raw = m as u64;
     let mode = raw & !flags_mask;
@@ -371,7 +390,10 @@ mod tests {
         assert_eq!(parse_nodes(b"-"), Some(None));
         assert_eq!(parse_nodes(b"1,3-4").unwrap().unwrap()[0], 0b11010);
         assert!(parse_nodes(b"3-1").is_none());
-        assert_eq!(parse_syms(b"BIND|mpol_f_static", MODE_SYMS), Some(2 | 1 << 15));
+        assert_eq!(
+            parse_syms(b"BIND|mpol_f_static", MODE_SYMS),
+            Some(2 | 1 << 15)
+        );
         assert_eq!(format_mode(2 | 1 << 13), "BIND|NUMA_BALANCING");
         assert_eq!(format_nodelist(&[0b1011]), "0-1,3");
         assert_eq!(parse_pagebytes(b"0+100"), Some(100));

@@ -14,7 +14,9 @@ use mempolicy::weights::WeightTable;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
 
-use super::env::{self, alloc_user, AnonVma, Env, UserBuffers, WeightArray, MASK_A, MASK_B, POLICY_WORD};
+use super::env::{
+    self, alloc_user, AnonVma, Env, UserBuffers, WeightArray, MASK_A, MASK_B, POLICY_WORD,
+};
 use super::memory::{Backing, PageTables, Pages, Region, Regions};
 use super::numa_maps;
 use super::script::{self, PAGE};
@@ -72,7 +74,11 @@ impl Sim {
     pub fn new(spec: &str) -> Result<Self, String> {
         let topo = Topology::from_nodes_spec(spec).map_err(|e| format!("topology: {e}"))?;
         let vcpus = topo.nr_cpu_ids() as u32;
-        let sys = SystemNodes::new(*topo.possible_nodes(), *topo.online_nodes(), *topo.memory_nodes());
+        let sys = SystemNodes::new(
+            *topo.possible_nodes(),
+            *topo.online_nodes(),
+            *topo.memory_nodes(),
+        );
         let zonelists = Zonelists::build(&topo);
         let memory = *topo.memory_nodes();
         Ok(Self {
@@ -126,22 +132,48 @@ impl Sim {
         h.push_str(&format!("# possible={}\n", t.possible_nodes()));
         h.push_str(&format!("# has_cpu={}\n", t.cpu_nodes()));
         h.push_str(&format!("# has_memory={}\n", t.memory_nodes()));
-        h.push_str(&format!("# has_normal_memory={}\n", t.normal_memory_nodes()));
-        h.push_str(&format!("# cpus_online={}\n", if self.vcpus > 1 { format!("0-{}", self.vcpus - 1) } else { "0".into() }));
+        h.push_str(&format!(
+            "# has_normal_memory={}\n",
+            t.normal_memory_nodes()
+        ));
+        h.push_str(&format!(
+            "# cpus_online={}\n",
+            if self.vcpus > 1 {
+                format!("0-{}", self.vcpus - 1)
+            } else {
+                "0".into()
+            }
+        ));
         for node in t.online_nodes().iter() {
-            let cpus: Vec<String> = t.cpus_of_node(node).filter(|&c| c < self.vcpus).map(|c| c.to_string()).collect();
-            let dist: Vec<String> =
-                t.online_nodes().iter().map(|o| t.distance(node, o).to_string()).collect();
+            let cpus: Vec<String> = t
+                .cpus_of_node(node)
+                .filter(|&c| c < self.vcpus)
+                .map(|c| c.to_string())
+                .collect();
+            let dist: Vec<String> = t
+                .online_nodes()
+                .iter()
+                .map(|o| t.distance(node, o).to_string())
+                .collect();
             h.push_str(&format!(
                 "# node{node} cpus={} distance={} memtotal_kB={}\n",
-                if cpus.is_empty() { "none".to_string() } else { cpus.join(",") },
+                if cpus.is_empty() {
+                    "none".to_string()
+                } else {
+                    cpus.join(",")
+                },
                 dist.join(" "),
                 t.present_pages(node) * 4
             ));
         }
         for node in t.online_nodes().iter() {
-            let order: Vec<String> =
-                self.zonelists.fallback_order(node).unwrap_or_default().iter().map(NodeId::to_string).collect();
+            let order: Vec<String> = self
+                .zonelists
+                .fallback_order(node)
+                .unwrap_or_default()
+                .iter()
+                .map(NodeId::to_string)
+                .collect();
             h.push_str(&format!("# node{node} fallback={}\n", order.join(" ")));
         }
         h.push_str("# thp=always madvise [never]\n# numa_balancing=0\n");
@@ -203,19 +235,36 @@ impl Sim {
         if n != 5 {
             return " bad=usage".into();
         }
-        let Some(mode) = script::parse_syms(t[1], script::MODE_SYMS) else { return " bad=mode".into() };
-        let Some(flags) = script::parse_syms(t[2], script::MODE_SYMS) else { return " bad=flags".into() };
-        let Some(nmask) = self.load_nodes(t[3], MASK_A) else { return " bad=nodes".into() };
-        let Some(maxnode) = script::parse_num(t[4]) else { return " bad=maxnode".into() };
+        let Some(mode) = script::parse_syms(t[1], script::MODE_SYMS) else {
+            return " bad=mode".into();
+        };
+        let Some(flags) = script::parse_syms(t[2], script::MODE_SYMS) else {
+            return " bad=flags".into();
+        };
+        let Some(nmask) = self.load_nodes(t[3], MASK_A) else {
+            return " bad=nodes".into();
+        };
+        let Some(maxnode) = script::parse_num(t[4]) else {
+            return " bad=maxnode".into();
+        };
         let mode = (mode | flags) as u32 as i32;
-        ret(abi::set_mempolicy(&mut self.task, &self.sys, &mut self.user, mode, nmask, maxnode))
+        ret(abi::set_mempolicy(
+            &mut self.task,
+            &self.sys,
+            &mut self.user,
+            mode,
+            nmask,
+            maxnode,
+        ))
     }
 
     fn cmd_get_mempolicy(&mut self, t: &[&[u8]], n: usize) -> String {
         if !(2..=4).contains(&n) {
             return " bad=usage".into();
         }
-        let Some(flags) = script::parse_syms(t[1], script::GFLAG_SYMS) else { return " bad=flags".into() };
+        let Some(flags) = script::parse_syms(t[1], script::GFLAG_SYMS) else {
+            return " bad=flags".into();
+        };
         let mut maxnode = 64;
         let mut nmask = MASK_A;
         if n >= 3 {
@@ -237,7 +286,13 @@ impl Sim {
         }
         self.user.clear_mask(MASK_A);
         self.user.policy_word = -12345;
-        let args = GetMempolicyArgs { policy: POLICY_WORD, nmask, maxnode, addr, flags };
+        let args = GetMempolicyArgs {
+            policy: POLICY_WORD,
+            nmask,
+            maxnode,
+            addr,
+            flags,
+        };
         let weights = self.weight_array();
         let kernel_pages;
         let result = {
@@ -272,10 +327,16 @@ impl Sim {
                 if flags & abi::F_NODE != 0 {
                     s.push_str(&format!(" node={}", self.user.policy_word));
                 } else {
-                    s.push_str(&format!(" mode={}", script::format_mode(i64::from(self.user.policy_word))));
+                    s.push_str(&format!(
+                        " mode={}",
+                        script::format_mode(i64::from(self.user.policy_word))
+                    ));
                 }
                 if nmask != 0 {
-                    s.push_str(&format!(" nodes={}", script::format_nodelist(self.user.mask(MASK_A))));
+                    s.push_str(&format!(
+                        " nodes={}",
+                        script::format_nodelist(self.user.mask(MASK_A))
+                    ));
                 }
                 s
             }
@@ -316,15 +377,29 @@ impl Sim {
         if n != 9 {
             return " bad=usage".into();
         }
-        let Some(base) = self.region_base(t[1]) else { return " bad=region".into() };
-        let (Some(start), Some(len)) = (script::parse_pagebytes(t[2]), script::parse_pagebytes(t[3])) else {
+        let Some(base) = self.region_base(t[1]) else {
+            return " bad=region".into();
+        };
+        let (Some(start), Some(len)) =
+            (script::parse_pagebytes(t[2]), script::parse_pagebytes(t[3]))
+        else {
             return " bad=range".into();
         };
-        let Some(mode) = script::parse_syms(t[4], script::MODE_SYMS) else { return " bad=mode".into() };
-        let Some(flags) = script::parse_syms(t[5], script::MODE_SYMS) else { return " bad=flags".into() };
-        let Some(nmask) = self.load_nodes(t[6], MASK_A) else { return " bad=nodes".into() };
-        let Some(maxnode) = script::parse_num(t[7]) else { return " bad=maxnode".into() };
-        let Some(mbf) = script::parse_syms(t[8], script::MBFLAG_SYMS) else { return " bad=mbind_flags".into() };
+        let Some(mode) = script::parse_syms(t[4], script::MODE_SYMS) else {
+            return " bad=mode".into();
+        };
+        let Some(flags) = script::parse_syms(t[5], script::MODE_SYMS) else {
+            return " bad=flags".into();
+        };
+        let Some(nmask) = self.load_nodes(t[6], MASK_A) else {
+            return " bad=nodes".into();
+        };
+        let Some(maxnode) = script::parse_num(t[7]) else {
+            return " bad=maxnode".into();
+        };
+        let Some(mbf) = script::parse_syms(t[8], script::MBFLAG_SYMS) else {
+            return " bad=mbind_flags".into();
+        };
         let args = MbindArgs {
             start: base.wrapping_add(start),
             len,
@@ -351,7 +426,12 @@ impl Sim {
             shared_at: &no_shared,
             kernel_pages: 0,
         };
-        let ctx = MbindContext { nodes: &self.sys, defaults: &self.defaults, weights: &weights, this_node: Some(this_node) };
+        let ctx = MbindContext {
+            nodes: &self.sys,
+            defaults: &self.defaults,
+            weights: &weights,
+            this_node: Some(this_node),
+        };
         ret(abi::mbind(&self.task, &mut self.mm, &ctx, &mut env, args))
     }
 
@@ -359,14 +439,29 @@ impl Sim {
         if n != 6 {
             return " bad=usage".into();
         }
-        let Some(base) = self.region_base(t[1]) else { return " bad=region".into() };
-        let (Some(start), Some(len)) = (script::parse_pagebytes(t[2]), script::parse_pagebytes(t[3])) else {
+        let Some(base) = self.region_base(t[1]) else {
+            return " bad=region".into();
+        };
+        let (Some(start), Some(len)) =
+            (script::parse_pagebytes(t[2]), script::parse_pagebytes(t[3]))
+        else {
             return " bad=range".into();
         };
-        let Some(node) = script::parse_num(t[4]) else { return " bad=node".into() };
-        let Some(flags) = script::parse_num(t[5]) else { return " bad=flags".into() };
+        let Some(node) = script::parse_num(t[4]) else {
+            return " bad=node".into();
+        };
+        let Some(flags) = script::parse_num(t[5]) else {
+            return " bad=flags".into();
+        };
         let sys = self.sys;
-        ret(abi::set_mempolicy_home_node(&mut self.mm, &sys, base.wrapping_add(start), len, node, flags))
+        ret(abi::set_mempolicy_home_node(
+            &mut self.mm,
+            &sys,
+            base.wrapping_add(start),
+            len,
+            node,
+            flags,
+        ))
     }
 
     // ---- mappings and faults --------------------------------------------------------
@@ -376,13 +471,18 @@ impl Sim {
             return " bad=usage".into();
         }
         let name = t[1];
-        if !(name[0].is_ascii_alphabetic() || name[0] == b'_') || name.len() >= 32 || name.contains(&b'+') {
+        if !(name[0].is_ascii_alphabetic() || name[0] == b'_')
+            || name.len() >= 32
+            || name.contains(&b'+')
+        {
             return " bad=name".into();
         }
         if self.regions.find(name).is_some() {
             return " bad=exists".into();
         }
-        let Some(npages) = script::parse_num(t[2]).filter(|&v| v != 0) else { return " bad=npages".into() };
+        let Some(npages) = script::parse_num(t[2]).filter(|&v| v != 0) else {
+            return " bad=npages".into();
+        };
         let mut shared = false;
         let mut at = 0;
         for opt in &t[3..] {
@@ -396,11 +496,15 @@ impl Sim {
                 _ => return " bad=option".into(),
             }
         }
-        let Some(slot) = self.regions.free_slot() else { return " bad=too_many_regions".into() };
+        let Some(slot) = self.regions.free_slot() else {
+            return " bad=too_many_regions".into();
+        };
         if at == 0 {
             at = (slot as u64 + 1) << 32;
         }
-        let Some(len) = npages.checked_mul(PAGE) else { return " err=ENOMEM".into() };
+        let Some(len) = npages.checked_mul(PAGE) else {
+            return " err=ENOMEM".into();
+        };
         if at % PAGE != 0 {
             return " err=EINVAL".into();
         }
@@ -423,7 +527,15 @@ impl Sim {
             return " err=ENOMEM".into();
         }
         let name = String::from_utf8_lossy(name).into_owned();
-        self.regions.insert(slot, Region { name, base: at, npages, shared });
+        self.regions.insert(
+            slot,
+            Region {
+                name,
+                base: at,
+                npages,
+                shared,
+            },
+        );
         " ok".into()
     }
 
@@ -431,7 +543,8 @@ impl Sim {
         self.mm.munmap(start, len)?;
         self.pages.remove_range(start / PAGE, (start + len) / PAGE);
         let mm = &self.mm;
-        self.tables.free_unused(|s, e| mm.overlapping(s, e).next().is_some());
+        self.tables
+            .free_unused(|s, e| mm.overlapping(s, e).next().is_some());
         Ok(())
     }
 
@@ -439,7 +552,9 @@ impl Sim {
         if n != 2 && n != 4 {
             return " bad=usage".into();
         }
-        let Some(region) = self.regions.find(t[1]).cloned() else { return " bad=region".into() };
+        let Some(region) = self.regions.find(t[1]).cloned() else {
+            return " bad=region".into();
+        };
         let mut start = 0;
         let mut len = region.npages * PAGE;
         if n == 4 {
@@ -479,8 +594,16 @@ impl Sim {
         let cpu = CpuContext::task(self.this_node());
         let policy = self.task.policy().cloned();
         let mems = *self.task.mems_allowed();
-        let mut task = TaskContext::new(policy.as_deref(), self.task.cursor_mut()).with_mems_allowed(&mems);
-        let _ = select::alloc_pages(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut env::frames(&self.topo));
+        let mut task =
+            TaskContext::new(policy.as_deref(), self.task.cursor_mut()).with_mems_allowed(&mems);
+        let _ = select::alloc_pages(
+            &machine,
+            &mut task,
+            cpu,
+            GfpFlags::GFP_KERNEL,
+            0,
+            &mut env::frames(&self.topo),
+        );
     }
 
     /// Allocates the page of user data at `addr` under the policy of its mapping or the
@@ -492,10 +615,22 @@ impl Sim {
         let task_policy = self.task.policy().cloned();
         let policy: &Mempolicy = match own.as_deref() {
             Some(p) => p,
-            None => self.defaults.get_task_policy(task_policy.as_deref(), Some(this_node)),
+            None => self
+                .defaults
+                .get_task_policy(task_policy.as_deref(), Some(this_node)),
         };
         let mems = *self.task.mems_allowed();
-        alloc_user(&self.topo, &self.zonelists, &self.defaults, &weights, Some(policy), ilx, this_node, &mems, self.task.cursor_mut())
+        alloc_user(
+            &self.topo,
+            &self.zonelists,
+            &self.defaults,
+            &weights,
+            Some(policy),
+            ilx,
+            this_node,
+            &mems,
+            self.task.cursor_mut(),
+        )
     }
 
     /// Faults the page at `addr` (which a mapping covers): page tables first, then for a
@@ -517,7 +652,11 @@ impl Sim {
             _ => {
                 self.assign_anon_vma(addr);
                 if let Some(node) = self.alloc_user_page(addr) {
-                    let backing = if shared { Backing::Shmem(node.index() as u16) } else { Backing::Anon(node.index() as u16) };
+                    let backing = if shared {
+                        Backing::Shmem(node.index() as u16)
+                    } else {
+                        Backing::Anon(node.index() as u16)
+                    };
                     self.pages.set(vpn, backing);
                 }
             }
@@ -544,7 +683,12 @@ impl Sim {
             })
         };
         let next = compatible(self.mm.find(end).filter(|o| o.start() == end));
-        let prev = compatible(start.checked_sub(1).and_then(|a| self.mm.find(a)).filter(|o| o.end() == start));
+        let prev = compatible(
+            start
+                .checked_sub(1)
+                .and_then(|a| self.mm.find(a))
+                .filter(|o| o.end() == start),
+        );
         let id = next.or(prev).unwrap_or_else(|| {
             self.next_anon_vma += 1;
             self.next_anon_vma
@@ -568,7 +712,9 @@ impl Sim {
         if n != 4 {
             return " bad=usage".into();
         }
-        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else { return " bad=range".into() };
+        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else {
+            return " bad=range".into();
+        };
         for i in 0..np {
             let a = addr.wrapping_add(i * PAGE);
             if self.mm.find(a).is_none() {
@@ -606,10 +752,15 @@ impl Sim {
         if n != 4 {
             return " bad=usage".into();
         }
-        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else { return " bad=range".into() };
-        let statuses: Vec<_> = (0..np).map(|i| self.page_status(addr.wrapping_add(i * PAGE))).collect();
+        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else {
+            return " bad=range".into();
+        };
+        let statuses: Vec<_> = (0..np)
+            .map(|i| self.page_status(addr.wrapping_add(i * PAGE)))
+            .collect();
         if self.view == View::Bars {
-            self.view_lines.push_str(&numa_maps::bars(&self.topo, &statuses));
+            self.view_lines
+                .push_str(&numa_maps::bars(&self.topo, &statuses));
         }
         format!(" ret=0{}", Self::status_list(&statuses))
     }
@@ -618,8 +769,12 @@ impl Sim {
         if n != 5 && n != 6 {
             return " bad=usage".into();
         }
-        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else { return " bad=range".into() };
-        let Some(node) = script::parse_long(t[4]) else { return " bad=node".into() };
+        let Some((addr, np)) = self.parse_range_pages(&t[1..]) else {
+            return " bad=range".into();
+        };
+        let Some(node) = script::parse_long(t[4]) else {
+            return " bad=node".into();
+        };
         let mut flags = abi::MF_MOVE;
         if n == 6 {
             match script::parse_syms(t[5], script::MBFLAG_SYMS) {
@@ -656,9 +811,15 @@ impl Sim {
         if n != 4 {
             return " bad=usage".into();
         }
-        let Some(old) = self.load_nodes(t[1], MASK_A) else { return " bad=nodes".into() };
-        let Some(new) = self.load_nodes(t[2], MASK_B) else { return " bad=nodes".into() };
-        let Some(maxnode) = script::parse_num(t[3]) else { return " bad=maxnode".into() };
+        let Some(old) = self.load_nodes(t[1], MASK_A) else {
+            return " bad=nodes".into();
+        };
+        let Some(new) = self.load_nodes(t[2], MASK_B) else {
+            return " bad=nodes".into();
+        };
+        let Some(maxnode) = script::parse_num(t[3]) else {
+            return " bad=maxnode".into();
+        };
         let weights = self.weight_array();
         let no_shared = |_: u64| false;
         let mut env = Env {
@@ -676,7 +837,9 @@ impl Sim {
             shared_at: &no_shared,
             kernel_pages: 0,
         };
-        ret(abi::migrate_pages(&self.task, &mut env, 0, maxnode, old, new))
+        ret(abi::migrate_pages(
+            &self.task, &mut env, 0, maxnode, old, new,
+        ))
     }
 
     fn cmd_numa_maps(&mut self, n: usize) -> String {
@@ -740,7 +903,10 @@ impl Sim {
         let mut s = " ok".to_string();
         for i in 0..max {
             if (i as usize) < self.topo.nr_node_ids() {
-                s.push_str(&format!(" node{i}={}", snapshot.get(NodeId::new(i as usize))));
+                s.push_str(&format!(
+                    " node{i}={}",
+                    snapshot.get(NodeId::new(i as usize))
+                ));
             } else if n == 2 {
                 s.push_str(&format!(" node{i}=missing"));
             } else {
@@ -751,7 +917,11 @@ impl Sim {
     }
 
     fn cmd_cpu(&mut self, t: &[&[u8]], n: usize) -> String {
-        let Some(c) = (n == 2).then(|| script::parse_num(t[1])).flatten().filter(|&c| c < 1024) else {
+        let Some(c) = (n == 2)
+            .then(|| script::parse_num(t[1]))
+            .flatten()
+            .filter(|&c| c < 1024)
+        else {
             return " bad=usage".into();
         };
         if c >= u64::from(self.vcpus) || self.topo.node_of_cpu(c as u32).is_none() {
@@ -783,7 +953,11 @@ impl Sim {
         if n != 2 {
             return " bad=usage".into();
         }
-        let text = if t[1] == b"none" || t[1] == b"empty" { "" } else { std::str::from_utf8(t[1]).unwrap_or("\u{1}") };
+        let text = if t[1] == b"none" || t[1] == b"empty" {
+            ""
+        } else {
+            std::str::from_utf8(t[1]).unwrap_or("\u{1}")
+        };
         let written = if text.trim().is_empty() {
             NodeMask::new()
         } else {
