@@ -1,0 +1,194 @@
+//! Shared, reference-counted policies and the lock-free policy pointer of a task or VMA
+//! (Linux: `mpol_get`, `mpol_put`, `__mpol_put` with `kfree_rcu`, `vma->vm_policy` read
+//! with `READ_ONCE`).
+//!
+//! # Design
+//!
+//! Linux counts references to a `struct mempolicy` and frees it on the last `mpol_put`.
+//! Until 2026 that free was immediate, which broke a lock-free reader: the futex code reads
+//! `vma->vm_policy` under a speculative mmap lock, so `mbind` on another CPU could replace
+//! and free the policy while the futex code was still reading it (CVE-2026-23415). The fix
+//! defers the free by an RCU grace period (`kfree_rcu`).
+//!
+//! Here [`PolicyRef`] is the counted reference (an `Arc`: cloning is `mpol_get`, dropping
+//! is `mpol_put`) and [`PolicySlot`] is the pointer field (`vm_policy`,
+//! `task->mempolicy`): an [`RcuCell`] holding an `Option<PolicyRef>`. A reader loads the
+//! slot through its pinned [`Reader`] without locks or reference counting and gets a plain
+//! borrow. A writer replaces the slot's value; the old `Option<PolicyRef>` is *retired*
+//! into the epoch domain, so the slot's own reference is released only after every reader
+//! that could have loaded it has passed a quiescent state. Whatever other references exist
+//! and whenever they are dropped, the slot's reference keeps the policy alive for as long
+//! as any lock-free reader may use it: the last drop is deferred exactly when it matters.
+//! No `unsafe` is needed here; [`crate::rcu`] holds it all.
+//!
+//! Both types are generic (defaulting to [`Mempolicy`]) so that the loom model in
+//! `loom-tests/tests/policy.rs` can check this exact code with a payload whose accesses
+//! loom tracks.
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::ops::Deref;
+
+use super::create::Mempolicy;
+use crate::rcu::{Domain, RcuCell, Reader};
+
+/// A counted reference to a shared policy (Linux: a `struct mempolicy *` holding a
+/// reference; `clone` is `mpol_get`, `drop` is `mpol_put`).
+///
+/// # Examples
+/// ```
+/// use mempolicy::policy::{Mempolicy, PolicyRef};
+/// let a = PolicyRef::new(Mempolicy::default_policy());
+/// let b = a.clone();
+/// assert!(PolicyRef::ptr_eq(&a, &b));
+/// assert_eq!(PolicyRef::ref_count(&a), 2);
+/// ```
+pub struct PolicyRef<T = Mempolicy> {
+    inner: Arc<T>,
+}
+
+impl<T> PolicyRef<T> {
+    /// Wraps `policy` with a count of one (allocates; Linux: `mpol_new` sets `refcnt = 1`).
+    pub fn new(policy: T) -> Self {
+        Self {
+            inner: Arc::new(policy),
+        }
+    }
+
+    /// Returns whether both refer to the same object (the fast path of Linux's
+    /// `mpol_equal`).
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// Returns the current number of references (Linux: `atomic_read(&pol->refcnt)`);
+    /// only a hint while other threads hold references.
+    pub fn ref_count(this: &Self) -> usize {
+        Arc::strong_count(&this.inner)
+    }
+
+    /// Returns a new, unshared copy of the policy with a count of one (Linux: `mpol_dup`).
+    pub fn dup(&self) -> Self
+    where
+        T: Clone,
+    {
+        Self::new(T::clone(&self.inner))
+    }
+}
+
+impl<T> Clone for PolicyRef<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T> Deref for PolicyRef<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: PartialEq> PartialEq for PolicyRef<T> {
+    /// Compares the policies (Linux: `mpol_equal`: same object, or `__mpol_equal`).
+    fn eq(&self, other: &Self) -> bool {
+        Self::ptr_eq(self, other) || *self.inner == *other.inner
+    }
+}
+
+impl<T: Eq> Eq for PolicyRef<T> {}
+
+impl<T: fmt::Debug> fmt::Debug for PolicyRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.inner, f)
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.inner, f)
+    }
+}
+
+/// A policy pointer read lock-free and replaced whole (Linux: `vma->vm_policy` or
+/// `task->mempolicy`, with RCU-deferred freeing since CVE-2026-23415). `None` means "no
+/// policy of its own".
+///
+/// Readers use [`PolicySlot::load`] through the [`Reader`] of their CPU; writers (holding
+/// whatever lock serialises changes to the owning VMA or task, which the slot does not need)
+/// use [`PolicySlot::replace`]. See the [module docs](self) for why the replaced policy
+/// stays valid for readers.
+///
+/// # Examples
+/// ```
+/// use mempolicy::policy::{parse_mpol, PolicyRef, PolicySlot};
+/// use mempolicy::rcu::Domain;
+/// let domain = Domain::new();
+/// let reader = domain.register();
+/// let slot = PolicySlot::new(&domain, None);
+/// assert!(slot.load(&reader).is_none());
+/// let pol = parse_mpol("bind:1", &"0-3".parse()?)?.map(PolicyRef::new);
+/// slot.replace(pol);
+/// assert_eq!(slot.load(&reader).map(|p| p.to_string()), Some("bind:1".into()));
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub struct PolicySlot<T: Send + Sync + 'static = Mempolicy> {
+    cell: RcuCell<Option<PolicyRef<T>>>,
+    domain: Domain,
+}
+
+impl<T: Send + Sync + 'static> PolicySlot<T> {
+    /// Creates a slot holding `initial`, retiring into `domain` (allocates).
+    pub fn new(domain: &Domain, initial: Option<PolicyRef<T>>) -> Self {
+        Self {
+            cell: RcuCell::new(initial),
+            domain: domain.clone(),
+        }
+    }
+
+    /// Returns the current policy without taking a reference (Linux: `READ_ONCE(vma->
+    /// vm_policy)` under RCU). The borrow ends before the reader's next quiescent state.
+    ///
+    /// `reader` must belong to the slot's domain (checked in debug builds).
+    pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a T> {
+        debug_assert!(self.domain.owns(reader), "reader of another domain");
+        self.cell.load(reader).as_deref()
+    }
+
+    /// Returns a counted reference to the current policy (Linux: `mpol_get` under RCU), to
+    /// keep it beyond the reader's next quiescent state.
+    pub fn get(&self, reader: &Reader) -> Option<PolicyRef<T>> {
+        debug_assert!(self.domain.owns(reader), "reader of another domain");
+        self.cell.load(reader).clone()
+    }
+
+    /// Returns a counted reference to the current policy from a writer path (pins a
+    /// temporary handle: allocates).
+    pub fn get_slow(&self) -> Option<PolicyRef<T>> {
+        self.cell.with_current(&self.domain, Clone::clone)
+    }
+
+    /// Installs `policy` (Linux: `vma_replace_policy` / `do_set_mempolicy` swapping the
+    /// pointer, then `mpol_put(old)`). The slot's reference to the old policy is released
+    /// after a grace period, never while a reader may still use it. Allocates, and frees
+    /// whatever has expired.
+    pub fn replace(&self, policy: Option<PolicyRef<T>>) {
+        self.cell.publish(policy, &self.domain);
+    }
+
+    /// Returns the domain the slot retires into.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+}
+
+impl<T: Send + Sync + 'static> fmt::Debug for PolicySlot<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicySlot")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
+}
