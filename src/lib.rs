@@ -11,6 +11,7 @@ extern crate std;
 
 mod error;
 pub mod gfp;
+pub mod interleave;
 pub mod nodemask;
 pub mod policy;
 pub mod rcu;

@@ -1,0 +1,183 @@
+//! The per-task interleave cursor and the dynamic pickers (Linux: `task_struct::il_prev` and
+//! `il_weight`, `interleave_nodes`, `weighted_interleave_nodes`, and the `MPOL_F_NODE` answer
+//! of `do_get_mempolicy`).
+
+use super::weights::{effective, WeightSource};
+use crate::{NodeId, NodeMask};
+
+/// Which interleave flavour a policy uses; it decides what [`InterleaveCursor::peek_node`]
+/// reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InterleaveMode {
+    /// Round robin, one page per node (Linux: `MPOL_INTERLEAVE`).
+    Plain,
+    /// Round robin, `weight` pages per node (Linux: `MPOL_WEIGHTED_INTERLEAVE`).
+    Weighted,
+}
+
+/// The dynamic-interleave state of one task (Linux: `task_struct::il_prev` and `il_weight`).
+///
+/// `il_prev` is the node of the last dynamic pick; `il_weight` is how many more pages the
+/// weighted flavour takes from it before moving on. A fresh cursor ([`InterleaveCursor::new`],
+/// what `do_set_mempolicy` installs with an interleave policy) starts before the lowest node.
+///
+/// Any pair of values is a valid state: the pickers cope with `il_prev` outside the mask
+/// (after a rebind) and with a remaining weight larger than the node's current weight.
+///
+/// # Examples
+/// ```
+/// use mempolicy::interleave::InterleaveCursor;
+/// use mempolicy::{NodeId, NodeMask};
+/// let nodes: NodeMask = "0-1".parse()?;
+/// let mut cursor = InterleaveCursor::new();
+/// let weights = [3u8, 1];
+/// let picks: Vec<u32> = (0..8)
+///     .filter_map(|_| cursor.next_weighted(&nodes, &weights))
+///     .map(NodeId::as_u32)
+///     .collect();
+/// assert_eq!(picks, [0, 0, 0, 1, 0, 0, 0, 1]);
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InterleaveCursor {
+    /// The node of the last dynamic pick (Linux: `il_prev`).
+    il_prev: NodeId,
+    /// Pages still to take from `il_prev` in weighted mode (Linux: `il_weight`).
+    il_weight: u8,
+}
+
+impl Default for InterleaveCursor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InterleaveCursor {
+    /// Returns a fresh cursor: `il_prev = MAX_NUMNODES - 1`, `il_weight = 0`, so that the
+    /// first pick is the lowest node of the mask (Linux: the reset in `do_set_mempolicy`).
+    pub const fn new() -> Self {
+        Self::from_parts(NodeId::MAX, 0)
+    }
+
+    /// Returns the cursor with the given raw state (Linux: `il_prev`, `il_weight`).
+    pub const fn from_parts(il_prev: NodeId, il_weight: u8) -> Self {
+        Self { il_prev, il_weight }
+    }
+
+    /// Returns the node of the last dynamic pick (Linux: `il_prev`).
+    pub const fn il_prev(&self) -> NodeId {
+        self.il_prev
+    }
+
+    /// Returns the pages still to take from [`il_prev`](Self::il_prev) in weighted mode
+    /// (Linux: `il_weight`).
+    pub const fn il_weight(&self) -> u8 {
+        self.il_weight
+    }
+
+    /// Resets the cursor to the fresh state of [`InterleaveCursor::new`] (Linux: what
+    /// `do_set_mempolicy` does when it installs an interleave policy).
+    pub const fn reset(&mut self) {
+        *self = Self::new();
+    }
+
+    /// Picks the node for the next page of a plain interleave policy and advances the cursor
+    /// (Linux: `interleave_nodes`).
+    ///
+    /// Returns the node after `il_prev` in `nodes`, wrapping around; `None` (and no change)
+    /// when `nodes` is empty. `il_weight` is not touched.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::interleave::InterleaveCursor;
+    /// use mempolicy::{NodeId, NodeMask};
+    /// let nodes: NodeMask = "1-3".parse()?;
+    /// let mut cursor = InterleaveCursor::new();
+    /// assert_eq!(cursor.next_interleave(&nodes), Some(NodeId::new(1)));
+    /// assert_eq!(cursor.next_interleave(&nodes), Some(NodeId::new(2)));
+    /// assert_eq!(cursor.next_interleave(&nodes), Some(NodeId::new(3)));
+    /// assert_eq!(cursor.next_interleave(&nodes), Some(NodeId::new(1)));
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    #[must_use = "the pick advances the cursor; use the node it returns"]
+    pub fn next_interleave(&mut self, nodes: &NodeMask) -> Option<NodeId> {
+        let node = nodes.next_in(self.il_prev)?;
+        self.il_prev = node;
+        Some(node)
+    }
+
+    /// Picks the node for the next page of a weighted interleave policy and advances the
+    /// cursor (Linux: `weighted_interleave_nodes`).
+    ///
+    /// While weight remains on `il_prev` and `il_prev` is still in `nodes`, the page goes
+    /// there. Otherwise the cursor moves to the next node of `nodes` (wrapping) and loads
+    /// that node's weight from `weights` (0 is read as 1). `None` (and no change) when
+    /// `nodes` is empty.
+    #[must_use = "the pick advances the cursor; use the node it returns"]
+    pub fn next_weighted<W>(&mut self, nodes: &NodeMask, weights: &W) -> Option<NodeId>
+    where
+        W: WeightSource + ?Sized,
+    {
+        if self.il_weight == 0 || !nodes.contains(self.il_prev) {
+            let node = nodes.next_in(self.il_prev)?;
+            self.il_prev = node;
+            self.il_weight = effective(weights.weight(node));
+        }
+        // At least 1: either it was non-zero, or it was just loaded from an effective weight.
+        self.il_weight = self.il_weight.saturating_sub(1);
+        Some(self.il_prev)
+    }
+
+    /// Returns the node the next dynamic pick will use, without moving the cursor (Linux:
+    /// `get_mempolicy(MPOL_F_NODE)` under a task interleave policy).
+    ///
+    /// Plain: the node after `il_prev`. Weighted: `il_prev` while weight remains on it (even
+    /// if a rebind has since removed it from `nodes`, as Linux reports it), else the node
+    /// after it. `None` when that node does not exist because `nodes` is empty.
+    pub fn peek_node(&self, mode: InterleaveMode, nodes: &NodeMask) -> Option<NodeId> {
+        match mode {
+            InterleaveMode::Weighted if self.il_weight > 0 => Some(self.il_prev),
+            InterleaveMode::Plain | InterleaveMode::Weighted => nodes.next_in(self.il_prev),
+        }
+    }
+}
+
+/// Visits every node of a mask once, in `next_node_in` order, starting after a given node.
+///
+/// The whole walk costs O(words + nodes), unlike repeated `next_in` calls.
+#[derive(Clone, Debug)]
+pub(crate) struct Cycle<'a> {
+    nodes: &'a NodeMask,
+    /// Where the search for the next node starts.
+    from: usize,
+    /// Nodes still to visit.
+    left: usize,
+}
+
+impl<'a> Cycle<'a> {
+    /// Starts the walk at `next_in(after)`; it yields `nodes.weight()` nodes.
+    pub(crate) const fn after(nodes: &'a NodeMask, after: NodeId) -> Self {
+        Self {
+            nodes,
+            from: after.index() + 1,
+            left: nodes.weight(),
+        }
+    }
+}
+
+impl Iterator for Cycle<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        if self.left == 0 {
+            return None;
+        }
+        let node = match self.nodes.next_from(self.from) {
+            Some(node) => node,
+            None => self.nodes.first()?,
+        };
+        self.from = node.index() + 1;
+        self.left -= 1;
+        Some(node)
+    }
+}

@@ -1,0 +1,143 @@
+//! Static (index-based) interleave picks and the interleave index of a page (Linux:
+//! `interleave_nid`, `weighted_interleave_nid`, and the `ilx` computation of
+//! `get_vma_policy` and shmem's `get_policy`).
+//!
+//! A static pick depends only on the mask, the weights and the index, never on the task's
+//! cursor, so the same page of the same mapping always lands on the same node.
+
+use super::weights::{effective, WeightSource};
+use crate::{NodeId, NodeMask, MAX_NUMNODES};
+
+/// The interleave index that asks for a dynamic pick (Linux: `NO_INTERLEAVE_INDEX`,
+/// `(pgoff_t)-1`): plain `alloc_pages` has no address, so it uses the task's cursor instead.
+pub const NO_INTERLEAVE_INDEX: u64 = u64::MAX;
+
+/// Returns the node for interleave index `ilx` of a plain interleave policy (Linux:
+/// `interleave_nid`).
+///
+/// That is node number `ilx % n` (counting from 0) of the `n` nodes of `nodes`. `None` when
+/// `nodes` is empty; Linux then uses the local node. Costs O(words), whatever `ilx`.
+///
+/// # Examples
+/// ```
+/// use mempolicy::interleave;
+/// use mempolicy::{NodeId, NodeMask};
+/// let nodes: NodeMask = "0,2,5".parse()?;
+/// assert_eq!(interleave::interleave_nid(&nodes, 4), Some(NodeId::new(2)));
+/// assert_eq!(interleave::interleave_nid(&NodeMask::new(), 4), None);
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub fn interleave_nid(nodes: &NodeMask, ilx: u64) -> Option<NodeId> {
+    let count = nodes.weight() as u64;
+    if count == 0 {
+        return None;
+    }
+    // The remainder is below `count <= MAX_NUMNODES`, so it fits `usize`.
+    nodes.nth((ilx % count) as usize)
+}
+
+/// Returns the node for interleave index `ilx` of a weighted interleave policy (Linux:
+/// `weighted_interleave_nid`).
+///
+/// The nodes of `nodes`, in ascending order, own consecutive runs of `weight` indices each;
+/// `ilx` modulo the total weight falls into one run. Weights are read once, as one snapshot
+/// ([`WeightSource::copy_weights`]); 0 is read as 1. `None` when `nodes` is empty; Linux then
+/// uses the local node. Costs O(words + nodes), whatever `ilx`.
+///
+/// # Examples
+/// ```
+/// use mempolicy::interleave;
+/// use mempolicy::{NodeId, NodeMask};
+/// let nodes: NodeMask = "0-1".parse()?;
+/// let picks: Vec<u32> = (0..8)
+///     .filter_map(|ilx| interleave::weighted_interleave_nid(&nodes, ilx, &[3u8, 1]))
+///     .map(NodeId::as_u32)
+///     .collect();
+/// assert_eq!(picks, [0, 0, 0, 1, 0, 0, 0, 1]);
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub fn weighted_interleave_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
+    let mut table = [1u8; MAX_NUMNODES];
+    weights.copy_weights(nodes, &mut table);
+    let weight_of =
+        |node: NodeId| u64::from(effective(table.get(node.index()).copied().unwrap_or(1)));
+
+    let total: u64 = nodes.iter().map(weight_of).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut target = ilx % total;
+    for node in nodes {
+        let weight = weight_of(node);
+        if target < weight {
+            return Some(node);
+        }
+        target -= weight;
+    }
+    // Unreachable: `target < total`, the sum of the weights walked above.
+    nodes.last()
+}
+
+/// Returns the interleave index of the page at `addr` in a mapping (Linux: the `ilx` that
+/// `get_vma_policy` computes for interleave policies).
+///
+/// `ilx = (vm_pgoff >> order) + ((addr - vm_start) >> (page_shift + order))`, in wrapping
+/// `u64` arithmetic like Linux's `pgoff_t`. `vm_pgoff` is the mapping's page offset: the file
+/// offset in pages for a file mapping, and `vm_start >> page_shift` for an anonymous private
+/// mapping (set at mmap time and kept when the mapping later grows or is split, so anonymous
+/// pages interleave by virtual page number). `order` is the allocation order (0 for a base
+/// page, the huge-page order for huge pages); `page_shift` is 12 for 4 KiB pages. Shifts of 64
+/// or more give 0.
+///
+/// # Examples
+/// ```
+/// use mempolicy::interleave;
+/// // An anonymous mapping at 4 GiB: vm_pgoff = 4 GiB >> 12.
+/// let start = 1u64 << 32;
+/// let ilx = interleave::vma_interleave_index(start >> 12, start, start + 3 * 4096, 0, 12);
+/// assert_eq!(ilx, (1 << 20) + 3);
+/// ```
+pub const fn vma_interleave_index(
+    vm_pgoff: u64,
+    vm_start: u64,
+    addr: u64,
+    order: u32,
+    page_shift: u32,
+) -> u64 {
+    let from_pgoff = shr(vm_pgoff, order);
+    let from_addr = shr(
+        addr.wrapping_sub(vm_start),
+        page_shift.saturating_add(order),
+    );
+    from_pgoff.wrapping_add(from_addr)
+}
+
+/// Returns the interleave index of a page of a shared (shmem/tmpfs) mapping (Linux: shmem's
+/// `get_policy` seeds `ilx` with the inode number, "bias interleave by inode number", before
+/// `get_vma_policy` adds [`vma_interleave_index`]).
+///
+/// The bias makes different files start their interleave on different nodes instead of all
+/// piling their first pages onto the lowest node.
+pub const fn shared_interleave_index(
+    inode: u64,
+    vm_pgoff: u64,
+    vm_start: u64,
+    addr: u64,
+    order: u32,
+    page_shift: u32,
+) -> u64 {
+    inode.wrapping_add(vma_interleave_index(
+        vm_pgoff, vm_start, addr, order, page_shift,
+    ))
+}
+
+/// `value >> shift`, or 0 when `shift >= 64`.
+const fn shr(value: u64, shift: u32) -> u64 {
+    match value.checked_shr(shift) {
+        Some(v) => v,
+        None => 0,
+    }
+}

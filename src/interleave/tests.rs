@@ -1,0 +1,135 @@
+use super::cursor::Cycle;
+use super::*;
+use crate::{NodeId, NodeMask};
+use std::vec::Vec;
+
+fn mask(text: &str) -> NodeMask {
+    text.parse().unwrap()
+}
+
+fn n(raw: usize) -> NodeId {
+    NodeId::new(raw)
+}
+
+#[test]
+fn cycle_visits_every_node_once_starting_after() {
+    let nodes = mask("1,4,9");
+    let seen: Vec<_> = Cycle::after(&nodes, n(4)).collect();
+    assert_eq!(seen, [n(9), n(1), n(4)]);
+    let seen: Vec<_> = Cycle::after(&nodes, NodeId::MAX).collect();
+    assert_eq!(seen, [n(1), n(4), n(9)]);
+    assert_eq!(Cycle::after(&NodeMask::new(), n(0)).count(), 0);
+}
+
+#[test]
+fn fresh_cursor_starts_on_lowest_node() {
+    let cursor = InterleaveCursor::new();
+    assert_eq!(cursor, InterleaveCursor::default());
+    assert_eq!(cursor.il_prev(), NodeId::MAX);
+    assert_eq!(cursor.il_weight(), 0);
+    assert_eq!(
+        cursor.peek_node(InterleaveMode::Plain, &mask("2-3")),
+        Some(n(2))
+    );
+    assert_eq!(
+        cursor.peek_node(InterleaveMode::Weighted, &mask("2-3")),
+        Some(n(2))
+    );
+}
+
+#[test]
+fn empty_mask_picks_nothing_and_keeps_cursor() {
+    let mut cursor = InterleaveCursor::from_parts(n(3), 2);
+    let empty = NodeMask::new();
+    assert_eq!(cursor.next_interleave(&empty), None);
+    assert_eq!(cursor.next_weighted(&empty, &Uniform), None);
+    assert_eq!(cursor, InterleaveCursor::from_parts(n(3), 2));
+    assert_eq!(interleave_nid(&empty, 7), None);
+    assert_eq!(weighted_interleave_nid(&empty, 7, &Uniform), None);
+    let mut plan = BulkPlan::new();
+    assert_eq!(bulk_interleave_plan(&mut cursor, &empty, 10, &mut plan), 0);
+    assert_eq!(
+        bulk_weighted_plan(&mut cursor, &empty, &Uniform, 10, &mut plan),
+        0
+    );
+    assert!(plan.is_empty());
+    assert_eq!(cursor, InterleaveCursor::from_parts(n(3), 2));
+}
+
+#[test]
+fn zero_weight_reads_as_one() {
+    let nodes = mask("0-1");
+    let weights = [0u8, 0];
+    let mut cursor = InterleaveCursor::new();
+    let picks: Vec<_> = (0..4)
+        .map(|_| cursor.next_weighted(&nodes, &weights).unwrap())
+        .collect();
+    assert_eq!(picks, [n(0), n(1), n(0), n(1)]);
+    assert_eq!(weighted_interleave_nid(&nodes, 3, &weights), Some(n(1)));
+    let mut plan = BulkPlan::new();
+    bulk_weighted_plan(&mut cursor, &nodes, &weights, 5, &mut plan);
+    assert_eq!(plan.total(), 5);
+}
+
+#[test]
+fn weighted_cursor_leaves_removed_node() {
+    // il_prev = 1 with weight left, but a rebind removed node 1: move on to node 2.
+    let mut cursor = InterleaveCursor::from_parts(n(1), 5);
+    assert_eq!(
+        cursor.peek_node(InterleaveMode::Weighted, &mask("0,2")),
+        Some(n(1))
+    );
+    assert_eq!(cursor.next_weighted(&mask("0,2"), &[1u8, 1, 4]), Some(n(2)));
+    assert_eq!(cursor, InterleaveCursor::from_parts(n(2), 3));
+}
+
+#[test]
+fn weight_sources_agree() {
+    let nodes = mask("0-3");
+    let array = [3u8, 1, 2];
+    let slice: &[u8] = &array;
+    let closure = |node: NodeId| array.get(node.index()).copied().unwrap_or(1);
+    let mut a = [0u8; crate::MAX_NUMNODES];
+    let mut b = [0u8; crate::MAX_NUMNODES];
+    let mut c = [0u8; crate::MAX_NUMNODES];
+    array.copy_weights(&nodes, &mut a);
+    slice.copy_weights(&nodes, &mut b);
+    closure.copy_weights(&nodes, &mut c);
+    assert_eq!(a[..4], [3, 1, 2, 1]);
+    assert_eq!(a[..4], b[..4]);
+    assert_eq!(a[..4], c[..4]);
+    Uniform.copy_weights(&nodes, &mut a);
+    assert!(a.iter().all(|&w| w == 1));
+}
+
+#[test]
+fn interleave_index_shifts_by_order() {
+    let start = 0x7f00_0000_0000u64;
+    // A 2 MiB page (order 9) at the third 2 MiB step of a mapping at file page 1024.
+    assert_eq!(
+        vma_interleave_index(1024, start, start + (2 << 21), 9, 12),
+        2 + 2
+    );
+    assert_eq!(vma_interleave_index(5, start, start, 64, 12), 0);
+    assert_eq!(
+        shared_interleave_index(77, 0, start, start + 4096, 0, 12),
+        78
+    );
+}
+
+#[test]
+fn bulk_plans_skip_empty_steps() {
+    let nodes = mask("0-3");
+    let mut cursor = InterleaveCursor::new();
+    let mut plan = BulkPlan::new();
+    assert_eq!(bulk_interleave_plan(&mut cursor, &nodes, 2, &mut plan), 2);
+    assert_eq!(plan.as_slice(), &[(n(0), 1), (n(1), 1)]);
+    assert_eq!(cursor.il_prev(), n(3));
+    assert_eq!(bulk_interleave_plan(&mut cursor, &nodes, 0, &mut plan), 0);
+    assert!(plan.is_empty());
+    assert_eq!(
+        cursor.il_prev(),
+        n(3),
+        "N = 0 still moves the cursor once per node"
+    );
+}

@@ -1,0 +1,105 @@
+//! Where the pickers read per-node weights from (Linux: `get_il_weight` and the RCU copy of
+//! `wi_state->iw_table` in the bulk path).
+//!
+//! The weight table itself (lock-free reads, whole-table replacement) lives in
+//! [`crate::weights`]; the pickers only need a lookup, so they take any [`WeightSource`]: a
+//! plain array or slice, a closure over the embedder's table, or [`Uniform`] (every weight 1,
+//! what Linux uses while no table is published).
+
+use crate::{NodeId, NodeMask, MAX_NUMNODES};
+
+/// A per-node weight lookup for weighted interleave (Linux: `get_il_weight`).
+///
+/// A weight of 0 never reaches the pickers: they read it as 1. Linux stores no zero weight
+/// since 6.16 (a zero write is refused, and the auto mode never computes one), and reading 0
+/// as 1 keeps every picker free of divisions by zero and endless walks.
+///
+/// # Examples
+/// ```
+/// use mempolicy::interleave::{Uniform, WeightSource};
+/// use mempolicy::NodeId;
+/// assert_eq!([3u8, 1].weight(NodeId::new(0)), 3);
+/// assert_eq!([3u8, 1].weight(NodeId::new(5)), 1); // beyond the array: the default 1
+/// assert_eq!(Uniform.weight(NodeId::new(7)), 1);
+/// assert_eq!((|n: NodeId| n.as_u32() as u8 + 1).weight(NodeId::new(2)), 3);
+/// ```
+pub trait WeightSource {
+    /// Returns the weight of `node` (Linux: `get_il_weight`).
+    fn weight(&self, node: NodeId) -> u8;
+
+    /// Copies the weights of the nodes in `nodes` into `out`, indexed by node number, as one
+    /// snapshot (Linux: the `memcpy` of `iw_table` under `rcu_read_lock`). Entries of nodes
+    /// outside `nodes` may be left as they are.
+    ///
+    /// The default calls [`WeightSource::weight`] once per node of `nodes`; a source backed
+    /// by a concurrently replaced table should override it to read one consistent table.
+    fn copy_weights(&self, nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
+        for node in nodes {
+            if let Some(slot) = out.get_mut(node.index()) {
+                *slot = self.weight(node);
+            }
+        }
+    }
+}
+
+/// Every node weighs 1 (Linux: `wi_state == NULL`, the state before any weight is set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uniform;
+
+impl WeightSource for Uniform {
+    fn weight(&self, _node: NodeId) -> u8 {
+        1
+    }
+
+    fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
+        out.fill(1);
+    }
+}
+
+/// Weights indexed by node number; nodes beyond the array weigh 1.
+impl<const N: usize> WeightSource for [u8; N] {
+    fn weight(&self, node: NodeId) -> u8 {
+        self.get(node.index()).copied().unwrap_or(1)
+    }
+
+    fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
+        copy_prefix(self, out);
+    }
+}
+
+/// Weights indexed by node number; nodes beyond the slice weigh 1.
+impl WeightSource for [u8] {
+    fn weight(&self, node: NodeId) -> u8 {
+        self.get(node.index()).copied().unwrap_or(1)
+    }
+
+    fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
+        copy_prefix(self, out);
+    }
+}
+
+/// A closure from node to weight, e.g. one reading the embedder's published table.
+impl<F: Fn(NodeId) -> u8> WeightSource for F {
+    fn weight(&self, node: NodeId) -> u8 {
+        self(node)
+    }
+}
+
+/// Copies `table` into the front of `out` and fills the rest with the default weight 1.
+fn copy_prefix(table: &[u8], out: &mut [u8; MAX_NUMNODES]) {
+    for (slot, weight) in out.iter_mut().zip(table) {
+        *slot = *weight;
+    }
+    for slot in out.iter_mut().skip(table.len()) {
+        *slot = 1;
+    }
+}
+
+/// Returns `weight`, reading 0 as 1 (see [`WeightSource`]).
+pub(crate) const fn effective(weight: u8) -> u8 {
+    if weight == 0 {
+        1
+    } else {
+        weight
+    }
+}
