@@ -1,1 +1,0 @@
-//! The NUMA machine description (Linux: `node_states`, SLIT distances, zones). Being written.
