@@ -1,0 +1,74 @@
+//! The weight bytes inside one published table, read by many CPUs at once.
+//!
+//! The bytes sit in the crate's [`UnsafeCell`](crate::sync::UnsafeCell) so that, under loom,
+//! every read is tracked: the model checker then reports a reader that touches a table before
+//! its publication is visible, or after it has been freed (the `Drop` below writes to the bytes
+//! under loom for that reason).
+// Unsafe is allowed here only: reading the cell's bytes through its raw pointer. The bytes are
+// written only while the cell is exclusively owned (construction, drop), so shared reads never
+// race with a write.
+#![allow(unsafe_code)]
+
+use crate::sync::UnsafeCell;
+use crate::MAX_NUMNODES;
+
+// The index mask below relies on it.
+const _: () = assert!(MAX_NUMNODES.is_power_of_two());
+
+/// Keeps any index inside the array without a bounds check or a panic.
+const INDEX_MASK: usize = MAX_NUMNODES - 1;
+
+/// One weight per node, immutable once constructed.
+///
+/// Invariant: the bytes are written only by `new` and by `drop`, both of which own the cell
+/// exclusively; every other access is a read.
+pub(crate) struct Cells {
+    bytes: UnsafeCell<[u8; MAX_NUMNODES]>,
+}
+
+// SAFETY: shared access only ever reads the bytes (field invariant), and the bytes are plain
+// `u8`s; the writes in `new` and `drop` happen while the cell is not shared.
+unsafe impl Sync for Cells {}
+
+impl Cells {
+    /// Returns cells holding a copy of `weights`.
+    pub(crate) fn new(weights: &[u8; MAX_NUMNODES]) -> Self {
+        let cells = Self {
+            bytes: UnsafeCell::new([0; MAX_NUMNODES]),
+        };
+        // Written through `with_mut` (not in `UnsafeCell::new`) so that loom records the
+        // initialising write and checks that readers are ordered after it.
+        // SAFETY: `cells` is a local value: nothing else can access the bytes yet.
+        cells.bytes.with_mut(|bytes| unsafe { *bytes = *weights });
+        cells
+    }
+
+    /// Returns the weight at `index` (taken modulo `MAX_NUMNODES`, which never changes a
+    /// `NodeId` index).
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> u8 {
+        // SAFETY: (1) the pointer comes from a live cell borrowed for this call; (2) no write
+        // can happen while `&self` is shared (field invariant); (3) the index is masked into
+        // the array.
+        self.bytes
+            .with(|bytes| unsafe { (*bytes)[index & INDEX_MASK] })
+    }
+
+    /// Copies every weight into `out`.
+    #[inline]
+    pub(crate) fn copy_to(&self, out: &mut [u8; MAX_NUMNODES]) {
+        // SAFETY: as in `get`: a live, shared, never-written-while-shared array.
+        self.bytes.with(|bytes| unsafe { *out = *bytes });
+    }
+}
+
+#[cfg(loom)]
+impl Drop for Cells {
+    fn drop(&mut self) {
+        // Under loom, a write at free time makes any read that is not ordered before the free
+        // (a use after free) a reported data race.
+        // SAFETY: `&mut self`: the cell is exclusively owned.
+        self.bytes
+            .with_mut(|bytes| unsafe { *bytes = [0; MAX_NUMNODES] });
+    }
+}

@@ -1,0 +1,223 @@
+use super::*;
+use crate::{errno, Error, NodeId, NodeMask, MAX_NUMNODES};
+
+fn bw(values: &[u64]) -> [u64; MAX_NUMNODES] {
+    let mut out = [0; MAX_NUMNODES];
+    out[..values.len()].copy_from_slice(values);
+    out
+}
+
+fn reduced(values: &[u64]) -> alloc::vec::Vec<u8> {
+    let w = reduce_interleave_weights(&bw(values), &NodeMask::first_n(values.len()));
+    w[..values.len()].to_vec()
+}
+
+fn n(raw: usize) -> NodeId {
+    NodeId::new(raw)
+}
+
+#[test]
+fn reduce_matches_the_worked_examples() {
+    assert_eq!(reduced(&[300, 100]), [3, 1]);
+    assert_eq!(reduced(&[1000, 1]), [31, 1]);
+    assert_eq!(reduced(&[100, 100, 100]), [1, 1, 1]);
+    assert_eq!(reduced(&[0, 500]), [1, 32]);
+    assert_eq!(reduced(&[12345]), [1]);
+    // Exactly a 1/32 share is not more than 1/32: weight 1.
+    assert_eq!(reduced(&[31, 1]), [31, 1]);
+    assert_eq!(reduced(&[0, 0]), [1, 1]);
+}
+
+#[test]
+fn reduce_leaves_nodes_without_memory_at_one_and_ignores_their_bandwidth() {
+    let mask = NodeMask::from_node(n(0)).with(n(2));
+    let w = reduce_interleave_weights(&bw(&[300, 999_999, 100]), &mask);
+    assert_eq!(w[..4], [3, 1, 1, 1]);
+    assert_eq!(
+        reduce_interleave_weights(&bw(&[5, 6]), &NodeMask::new()),
+        [1; MAX_NUMNODES]
+    );
+}
+
+#[test]
+fn reduce_does_not_overflow_on_huge_bandwidths() {
+    // Linux's 32-bit `32 * bw` would wrap here.
+    assert_eq!(reduced(&[u64::MAX, u64::MAX / 3]), [3, 1]);
+    assert_eq!(reduced(&[1 << 40, 1 << 40]), [1, 1]);
+    let all = [u64::MAX; MAX_NUMNODES];
+    assert_eq!(
+        reduce_interleave_weights(&all, &NodeMask::full()),
+        [1; MAX_NUMNODES]
+    );
+}
+
+#[test]
+fn initial_state_is_auto_with_weight_one() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    let mut reader = table.reader();
+    assert!(table.is_auto() && reader.is_auto());
+    assert_eq!(reader.weight(NodeId::MAX), 1);
+    assert_eq!(table.snapshot(), Weights::INITIAL);
+    assert_eq!(table.show_auto(), "true\n");
+}
+
+#[test]
+fn set_weight_switches_to_manual_and_rejects_zero() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    let mut reader = table.reader();
+    assert_eq!(table.set_weight(n(1), 0), Err(Error::InvalidWeight(0)));
+    assert!(table.is_auto());
+    table.set_weight(n(1), 255).unwrap();
+    assert!(!table.is_auto() && !reader.is_auto());
+    assert_eq!((reader.weight(n(0)), reader.weight(n(1))), (1, 255));
+}
+
+#[test]
+fn auto_needs_bandwidth_and_recomputes() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    let mut reader = table.reader();
+    assert_eq!(table.set_auto(true), Err(Error::NoBandwidth));
+    assert_eq!(Error::NoBandwidth.errno(), errno::ENODEV);
+    // Initial (auto) state: a bandwidth report recomputes.
+    table.set_node_bandwidth(n(0), 300, 900).unwrap();
+    table.set_node_bandwidth(n(1), 100, 100).unwrap();
+    assert_eq!((reader.weight(n(0)), reader.weight(n(1))), (3, 1));
+    // Manual: bandwidth updates keep the weights.
+    table.set_weight(n(1), 7).unwrap();
+    table.set_node_bandwidth(n(1), 300, 300).unwrap();
+    assert_eq!((reader.weight(n(0)), reader.weight(n(1))), (3, 7));
+    assert_eq!(table.bandwidth(n(1)), 300);
+    // Auto off while manual: nothing changes.
+    table.set_auto(false).unwrap();
+    assert_eq!(table.snapshot().as_array()[..2], [3, 7]);
+    // Auto on: recomputed from the stored bandwidths.
+    table.set_auto(true).unwrap();
+    assert_eq!(
+        (reader.weight(n(0)), reader.weight(n(1)), reader.is_auto()),
+        (1, 1, true)
+    );
+    // Auto off keeps the weights.
+    table.set_node_bandwidth(n(0), 900, 900).unwrap();
+    table.set_auto(false).unwrap();
+    assert_eq!(
+        (reader.weight(n(0)), reader.weight(n(1)), reader.is_auto()),
+        (3, 1, false)
+    );
+}
+
+#[test]
+fn bulk_reads_agree_with_single_reads() {
+    let table = WeightTable::new(NodeMask::first_n(4));
+    for (i, w) in [3u8, 1, 2, 1].into_iter().enumerate() {
+        table.set_weight(n(i), w).unwrap();
+    }
+    let mut reader = table.reader();
+    let mut all = [0; MAX_NUMNODES];
+    reader.copy_weights(&mut all);
+    assert_eq!(all[..5], [3, 1, 2, 1, 1]);
+    let mut some = [0; MAX_NUMNODES];
+    let total = reader.weights_of(&NodeMask::from_node(n(0)).with(n(2)), &mut some);
+    assert_eq!((total, some[..4].to_vec()), (5, alloc::vec![3, 0, 2, 0]));
+    assert_eq!(
+        reader.weights_of(&NodeMask::full(), &mut some),
+        MAX_NUMNODES as u32 + 3
+    );
+}
+
+#[test]
+fn readers_let_retired_tables_go() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    let mut reader = table.reader();
+    for w in 1..=50u8 {
+        table.set_weight(n(0), w).unwrap();
+        assert_eq!(reader.weight(n(0)), w);
+        assert!(table.retired() <= 4, "retired {}", table.retired());
+    }
+    // An idle reader holds back reclamation until it reports a quiescent state.
+    for w in 1..=10u8 {
+        table.set_weight(n(1), w).unwrap();
+    }
+    assert!(table.retired() >= 10);
+    // The epoch advances only once every reader has caught up, and a table is freed two
+    // advances after its retirement: a few rounds of report + reclaim free everything.
+    let mut rounds = 0;
+    while table.retired() > 0 {
+        reader.quiescent();
+        table.reclaim();
+        rounds += 1;
+        assert!(rounds <= 3, "still {} retired", table.retired());
+    }
+    assert!(core::ptr::eq(reader.table(), &table));
+}
+
+#[test]
+fn parse_weight_follows_kstrtou8_base_0() {
+    for (text, value) in [
+        ("1", 1),
+        ("0x10", 16),
+        ("0X1f\n", 31),
+        ("010", 8),
+        ("+3", 3),
+        ("255", 255),
+    ] {
+        assert_eq!(parse_weight(text), Ok(value), "{text:?}");
+    }
+    assert_eq!(parse_weight("7\0junk"), Ok(7));
+    for text in [
+        "", "\n", "-1", "3x", "0x", "08", " 1", "1 ", "1\n\n", "++1", "x1",
+    ] {
+        let err = parse_weight(text).unwrap_err();
+        assert_eq!(err.errno(), errno::EINVAL, "{text:?}");
+        assert!(matches!(err, Error::Parse(_)), "{text:?}: {err:?}");
+    }
+    assert_eq!(parse_weight("256"), Err(Error::InvalidWeight(256)));
+    assert_eq!(parse_weight("0"), Err(Error::InvalidWeight(0)));
+    assert_eq!(parse_weight("0x0"), Err(Error::InvalidWeight(0)));
+    assert!(parse_weight("99999999999999999999999").is_err());
+}
+
+#[test]
+fn parse_bool_follows_kstrtobool() {
+    for text in ["1", "y", "Yes", "true", "T", "on", "ON\n", "enable"] {
+        assert_eq!(parse_bool(text), Ok(true), "{text:?}");
+    }
+    for text in ["0", "n", "No", "false", "F", "off", "of", "disable"] {
+        assert_eq!(parse_bool(text), Ok(false), "{text:?}");
+    }
+    for text in ["", "o", "ox", "auto", "2", " y", "\0y"] {
+        assert_eq!(
+            parse_bool(text).unwrap_err().errno(),
+            errno::EINVAL,
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn sysfs_files_exist_only_for_memory_nodes() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    assert_eq!(table.store_node(n(2), "3"), Err(Error::NotFound));
+    assert_eq!(table.show_node(n(2)), Err(Error::NotFound));
+    assert!(table.store_node(n(1), "0").is_err());
+    assert!(table.is_auto());
+    table.store_node(n(1), "0x10\n").unwrap();
+    assert_eq!(table.show_node(n(1)), Ok(16));
+    assert_eq!(table.show_auto(), "false\n");
+    assert_eq!(table.store_auto("1"), Err(Error::NoBandwidth));
+    assert!(table.store_auto("maybe").is_err());
+    table.set_memory_nodes(NodeMask::first_n(3));
+    table.store_node(n(2), "2").unwrap();
+    assert_eq!(table.memory_nodes(), NodeMask::first_n(3));
+}
+
+#[test]
+fn debug_output_is_short() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    table.set_weight(n(1), 5).unwrap();
+    let text = alloc::format!("{table:?}");
+    assert!(
+        text.contains("weights: [1, 5]") && text.contains("auto: false"),
+        "{text}"
+    );
+    assert!(alloc::format!("{:?}", table.reader()).starts_with("WeightReader"));
+}
