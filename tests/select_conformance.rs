@@ -10,8 +10,7 @@ use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
 
-const SPEC: &str =
-    "nodes=4 cpus=0,1 mem=256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10";
+const SPEC: &str = "nodes=4 cpus=0,1 mem=256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10";
 const PAGE: u64 = 4096;
 
 struct Recording {
@@ -165,11 +164,18 @@ fn pipe_pages_use_the_dynamic_cursor() {
     let mut frames = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| true;
     let nodes: Vec<u32> = (0..6)
         .map(|_| {
-            select::alloc_pages(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut frames)
-                .unwrap()
-                .unwrap()
-                .node()
-                .as_u32()
+            select::alloc_pages(
+                &machine,
+                &mut task,
+                cpu,
+                GfpFlags::GFP_KERNEL,
+                0,
+                &mut frames,
+            )
+            .unwrap()
+            .unwrap()
+            .node()
+            .as_u32()
         })
         .collect();
     assert_eq!(nodes, [0, 1, 2, 3, 0, 1]);

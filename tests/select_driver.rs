@@ -134,7 +134,13 @@ fn a_full_preferred_node_falls_back_in_distance_order() {
     let w = World::recorded();
     let pol = w.policy(Mode::Preferred, "0");
     let mut frames = Frames::full("0,2");
-    let got = w.alloc(Some(&pol), CpuContext::task(n(1)), GfpFlags::GFP_KERNEL, 0, &mut frames);
+    let got = w.alloc(
+        Some(&pol),
+        CpuContext::task(n(1)),
+        GfpFlags::GFP_KERNEL,
+        0,
+        &mut frames,
+    );
     // Node 0's list is 0 2 1 3.
     assert_eq!(got, Some((1, ZoneType::Normal)));
     assert_eq!(frames.nodes_tried(), [0, 2, 1]);
@@ -144,7 +150,13 @@ fn a_full_preferred_node_falls_back_in_distance_order() {
 fn nothing_left_anywhere_is_none() {
     let w = World::recorded();
     let mut frames = Frames::full("0-3");
-    let got = w.alloc(None, CpuContext::task(n(0)), GfpFlags::GFP_KERNEL, 0, &mut frames);
+    let got = w.alloc(
+        None,
+        CpuContext::task(n(0)),
+        GfpFlags::GFP_KERNEL,
+        0,
+        &mut frames,
+    );
     assert_eq!(got, None);
     assert_eq!(frames.nodes_tried(), [0, 2, 1, 3]);
 }
@@ -173,9 +185,18 @@ fn preferred_many_first_pass_wins_when_a_preferred_node_has_room() {
     let w = World::recorded();
     let pol = w.policy(Mode::PreferredMany, "1,3");
     let mut frames = Frames::full("1");
-    let got = w.alloc(Some(&pol), CpuContext::task(n(0)), GfpFlags::GFP_KERNEL, 0, &mut frames);
+    let got = w.alloc(
+        Some(&pol),
+        CpuContext::task(n(0)),
+        GfpFlags::GFP_KERNEL,
+        0,
+        &mut frames,
+    );
     assert_eq!(got, Some((3, ZoneType::Normal)));
-    assert!(frames.log.iter().all(|(_, _, g)| !g.contains(GfpFlags::DIRECT_RECLAIM)));
+    assert!(frames
+        .log
+        .iter()
+        .all(|(_, _, g)| !g.contains(GfpFlags::DIRECT_RECLAIM)));
 }
 
 #[test]
@@ -184,7 +205,13 @@ fn preferred_many_with_home_node_walks_from_home() {
     let mut pol = w.policy(Mode::PreferredMany, "0-3");
     pol.set_home_node(Some(n(3)));
     let mut frames = Frames::default();
-    let got = w.alloc(Some(&pol), CpuContext::task(n(0)), GfpFlags::GFP_KERNEL, 0, &mut frames);
+    let got = w.alloc(
+        Some(&pol),
+        CpuContext::task(n(0)),
+        GfpFlags::GFP_KERNEL,
+        0,
+        &mut frames,
+    );
     assert_eq!(got, Some((3, ZoneType::Normal)));
 }
 
@@ -194,7 +221,10 @@ fn bind_never_leaves_its_nodes_for_normal_or_movable() {
     let pol = w.policy(Mode::Bind, "1");
     for gfp in [GfpFlags::GFP_KERNEL, GfpFlags::GFP_HIGHUSER_MOVABLE] {
         let mut frames = Frames::full("1");
-        assert_eq!(w.alloc(Some(&pol), CpuContext::task(n(0)), gfp, 0, &mut frames), None);
+        assert_eq!(
+            w.alloc(Some(&pol), CpuContext::task(n(0)), gfp, 0, &mut frames),
+            None
+        );
         assert_eq!(frames.nodes_tried(), [1], "{gfp:?}");
     }
 }
@@ -204,7 +234,13 @@ fn bind_does_not_restrict_dma32_requests() {
     let w = two_zone_world();
     let pol = w.policy(Mode::Bind, "1");
     let mut frames = Frames::default();
-    let got = w.alloc(Some(&pol), CpuContext::task(n(1)), GfpFlags::GFP_DMA32, 0, &mut frames);
+    let got = w.alloc(
+        Some(&pol),
+        CpuContext::task(n(1)),
+        GfpFlags::GFP_DMA32,
+        0,
+        &mut frames,
+    );
     // Node 1 has no DMA32 zone; the unpolicied walk of node 1's list finds node 0's.
     assert_eq!(got, Some((0, ZoneType::Dma32)));
 }
@@ -220,7 +256,10 @@ fn thisnode_ignores_the_task_policy_and_never_falls_back() {
         Some((1, ZoneType::Normal))
     );
     let mut frames = Frames::full("1");
-    assert_eq!(w.alloc(Some(&pol), CpuContext::task(n(1)), gfp, 0, &mut frames), None);
+    assert_eq!(
+        w.alloc(Some(&pol), CpuContext::task(n(1)), gfp, 0, &mut frames),
+        None
+    );
     assert_eq!(frames.nodes_tried(), [1]);
 }
 
@@ -230,12 +269,21 @@ fn bind_with_thisnode_prefers_local_if_bound_else_lowest_bound_node() {
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE | GfpFlags::THISNODE;
     let bound = w.policy(Mode::Bind, "0-1");
     let mut frames = Frames::default();
-    assert_eq!(w.fault(&bound, CpuContext::task(n(1)), gfp, 0, &mut frames), Some(1));
+    assert_eq!(
+        w.fault(&bound, CpuContext::task(n(1)), gfp, 0, &mut frames),
+        Some(1)
+    );
     let elsewhere = w.policy(Mode::Bind, "2-3");
     let mut frames = Frames::default();
-    assert_eq!(w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames), Some(2));
+    assert_eq!(
+        w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames),
+        Some(2)
+    );
     let mut frames = Frames::full("2");
-    assert_eq!(w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames), None);
+    assert_eq!(
+        w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames),
+        None
+    );
     assert_eq!(frames.nodes_tried(), [2]);
 }
 
@@ -244,7 +292,13 @@ fn interrupts_allocate_locally_whatever_the_task_policy() {
     let w = World::recorded();
     let pol = w.policy(Mode::Bind, "3");
     let mut frames = Frames::default();
-    let got = w.alloc(Some(&pol), CpuContext::interrupt(n(1)), GfpFlags::GFP_ATOMIC, 0, &mut frames);
+    let got = w.alloc(
+        Some(&pol),
+        CpuContext::interrupt(n(1)),
+        GfpFlags::GFP_ATOMIC,
+        0,
+        &mut frames,
+    );
     assert_eq!(got, Some((1, ZoneType::Normal)));
 }
 
@@ -260,8 +314,16 @@ fn the_cursor_moves_only_without_an_interleave_index() {
         assert_eq!(p.node(), n((ilx % 4) as u32));
     }
     assert_eq!(cursor, InterleaveCursor::new());
-    let p = select::policy_nodemask(&pol, gfp, NO_INTERLEAVE_INDEX, n(0), &mut cursor, None, &machine)
-        .unwrap();
+    let p = select::policy_nodemask(
+        &pol,
+        gfp,
+        NO_INTERLEAVE_INDEX,
+        n(0),
+        &mut cursor,
+        None,
+        &machine,
+    )
+    .unwrap();
     assert_eq!(p.node(), n(0));
     assert_eq!(cursor.il_prev(), n(0));
 }
@@ -274,12 +336,26 @@ fn thp_tries_the_node_alone_first() {
     // Without direct reclaim a failed local attempt is the end.
     let light = GfpFlags::GFP_TRANSHUGE_LIGHT;
     let mut frames = Frames::full("0");
-    assert_eq!(w.fault(&pol, cpu, light, HPAGE_PMD_ORDER, &mut frames), None);
+    assert_eq!(
+        w.fault(&pol, cpu, light, HPAGE_PMD_ORDER, &mut frames),
+        None
+    );
     assert_eq!(frames.log.len(), 1);
-    assert!(frames.log[0].2.contains(GfpFlags::THISNODE | GfpFlags::NORETRY));
+    assert!(frames.log[0]
+        .2
+        .contains(GfpFlags::THISNODE | GfpFlags::NORETRY));
     // With direct reclaim the normal walk follows, within the nodes.
     let mut frames = Frames::full("0");
-    assert_eq!(w.fault(&pol, cpu, GfpFlags::GFP_TRANSHUGE, HPAGE_PMD_ORDER, &mut frames), Some(1));
+    assert_eq!(
+        w.fault(
+            &pol,
+            cpu,
+            GfpFlags::GFP_TRANSHUGE,
+            HPAGE_PMD_ORDER,
+            &mut frames
+        ),
+        Some(1)
+    );
     assert_eq!(frames.nodes_tried(), [0, 0, 1]);
     // A smaller order has no local-only attempt.
     let mut frames = Frames::full("0");
@@ -295,11 +371,17 @@ fn thp_rule_skips_interleave_and_nodes_outside_the_mask() {
     let il = w.policy(Mode::Interleave, "0-1");
     let mut frames = Frames::default();
     // ilx = (2^32 >> 12) >> 9 = 2048, even: node 0, no THISNODE attempt.
-    assert_eq!(w.fault(&il, cpu, light, HPAGE_PMD_ORDER, &mut frames), Some(0));
+    assert_eq!(
+        w.fault(&il, cpu, light, HPAGE_PMD_ORDER, &mut frames),
+        Some(0)
+    );
     assert!(!frames.log[0].2.contains(GfpFlags::THISNODE));
     let bind = w.policy(Mode::Bind, "2-3");
     let mut frames = Frames::default();
-    assert_eq!(w.fault(&bind, cpu, light, HPAGE_PMD_ORDER, &mut frames), Some(2));
+    assert_eq!(
+        w.fault(&bind, cpu, light, HPAGE_PMD_ORDER, &mut frames),
+        Some(2)
+    );
     assert!(!frames.log[0].2.contains(GfpFlags::THISNODE));
 }
 
@@ -312,10 +394,24 @@ fn the_cpuset_filters_the_walk_except_in_interrupts() {
     let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(&allowed);
     let mut frames = Frames::default();
     let cpu = CpuContext::task(n(0));
-    let got = select::alloc_pages(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut frames);
+    let got = select::alloc_pages(
+        &machine,
+        &mut task,
+        cpu,
+        GfpFlags::GFP_KERNEL,
+        0,
+        &mut frames,
+    );
     assert_eq!(got.unwrap().map(|s| s.node()), Some(n(1)));
     let irq = CpuContext::interrupt(n(0));
-    let got = select::alloc_pages(&machine, &mut task, irq, GfpFlags::GFP_ATOMIC, 0, &mut frames);
+    let got = select::alloc_pages(
+        &machine,
+        &mut task,
+        irq,
+        GfpFlags::GFP_ATOMIC,
+        0,
+        &mut frames,
+    );
     assert_eq!(got.unwrap().map(|s| s.node()), Some(n(0)));
 }
 
@@ -347,7 +443,14 @@ fn bad_gfp_is_an_error_and_moves_nothing() {
     let mut task = TaskContext::new(Some(&pol), &mut cursor);
     let mut frames = Frames::default();
     let bad = GfpFlags::DMA | GfpFlags::DMA32;
-    let got = select::alloc_pages(&machine, &mut task, CpuContext::task(n(0)), bad, 0, &mut frames);
+    let got = select::alloc_pages(
+        &machine,
+        &mut task,
+        CpuContext::task(n(0)),
+        bad,
+        0,
+        &mut frames,
+    );
     assert_eq!(got, Err(Error::ConflictingZoneFlags(bad.bits())));
     assert!(frames.log.is_empty());
     assert_eq!(cursor, InterleaveCursor::new());
@@ -357,7 +460,15 @@ fn bad_gfp_is_an_error_and_moves_nothing() {
 fn an_impossible_node_is_an_error() {
     let w = World::recorded();
     let mut frames = Frames::default();
-    let got = select::alloc_on_node(&w.lists, GfpFlags::GFP_KERNEL, 0, n(9), None, None, &mut frames);
+    let got = select::alloc_on_node(
+        &w.lists,
+        GfpFlags::GFP_KERNEL,
+        0,
+        n(9),
+        None,
+        None,
+        &mut frames,
+    );
     assert_eq!(got, Err(Error::InvalidNode(9)));
 }
 
@@ -371,9 +482,13 @@ fn interleave_hits_are_reported() {
     let mut frames = Frames::full("1");
     let cpu = CpuContext::task(n(0));
     let gfp = GfpFlags::GFP_KERNEL;
-    let first = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames).unwrap().unwrap();
+    let first = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames)
+        .unwrap()
+        .unwrap();
     assert!(first.is_interleave_hit());
-    let second = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames).unwrap().unwrap();
+    let second = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames)
+        .unwrap()
+        .unwrap();
     // Node 1 is full: its fallback list 1 3 0 2 continues on node 3.
     assert_eq!(second.node(), n(3));
     assert!(!second.is_interleave_hit());

@@ -26,7 +26,9 @@ impl World {
     fn policy(&self, mode: Mode, flags: ModeFlags, nodes: &str) -> Mempolicy {
         let ctx = NodeContext::unrestricted(*self.topo.memory_nodes());
         let nodes: NodeMask = nodes.parse().unwrap();
-        Mempolicy::create(mode, flags, &nodes, &ctx).unwrap().unwrap()
+        Mempolicy::create(mode, flags, &nodes, &ctx)
+            .unwrap()
+            .unwrap()
     }
 
     /// A policy that migrates on fault but not towards the referencing CPU (MOF alone).
@@ -45,7 +47,12 @@ impl World {
 #[test]
 fn without_mof_nothing_is_misplaced() {
     let w = World::new();
-    for mode in [Mode::Preferred, Mode::Bind, Mode::Interleave, Mode::PreferredMany] {
+    for mode in [
+        Mode::Preferred,
+        Mode::Bind,
+        Mode::Interleave,
+        Mode::PreferredMany,
+    ] {
         let pol = w.policy(mode, ModeFlags::empty(), "2");
         assert_eq!(w.misplaced(&pol, 0, 0, 1), None, "{mode:?}");
     }
@@ -103,7 +110,9 @@ fn balancing_bind_moves_towards_the_cpu_within_the_nodes() {
     let w = World::new();
     for mode in [Mode::Bind, Mode::PreferredMany] {
         let pol = w.policy(mode, ModeFlags::NUMA_BALANCING, "0-1");
-        assert!(pol.internal_flags().contains(PolicyFlags::MOF | PolicyFlags::MORON));
+        assert!(pol
+            .internal_flags()
+            .contains(PolicyFlags::MOF | PolicyFlags::MORON));
         assert_eq!(w.misplaced(&pol, 0, 0, 1), Some(1), "{mode:?}");
         assert_eq!(w.misplaced(&pol, 0, 1, 1), None, "{mode:?}");
         // The CPU's node is outside the nodes: never migrate out of them.
@@ -145,7 +154,10 @@ fn slab_node_per_mode() {
     assert_eq!(slab(None, &mut cursor, cpu), 0);
     let pref = w.policy(Mode::Preferred, ModeFlags::empty(), "3");
     assert_eq!(slab(Some(&pref), &mut cursor, cpu), 3);
-    assert_eq!(slab(Some(&pref), &mut cursor, CpuContext::interrupt(n(0))), 0);
+    assert_eq!(
+        slab(Some(&pref), &mut cursor, CpuContext::interrupt(n(0))),
+        0
+    );
     let bind = w.policy(Mode::Bind, ModeFlags::empty(), "1,3");
     assert_eq!(slab(Some(&bind), &mut cursor, cpu), 1);
     let many = w.policy(Mode::PreferredMany, ModeFlags::empty(), "2-3");
@@ -166,5 +178,8 @@ fn slab_node_of_a_memoryless_cpu_node_is_its_nearest_memory_node() {
     let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(None, &mut cursor);
-    assert_eq!(select::slab_node(&machine, &mut task, CpuContext::task(n(1))), n(0));
+    assert_eq!(
+        select::slab_node(&machine, &mut task, CpuContext::task(n(1))),
+        n(0)
+    );
 }

@@ -166,7 +166,8 @@ impl<'a> TaskContext<'a> {
 /// The policy a shared object keeps for its pages (Linux: `vm_operations_struct::get_policy`,
 /// e.g. shmem's `shmem_get_policy` over the inode's shared policy tree).
 ///
-/// The embedder implements it for its shmem/tmpfs objects and puts it in [`Vma::shared`].
+/// The embedder implements it for its shmem/tmpfs objects and attaches it with
+/// [`Vma::with_shared`].
 pub trait SharedPolicy {
     /// Returns the policy of the page at `addr` in `vma` (a counted reference, Linux:
     /// `mpol_shared_policy_lookup` takes one), or `None` if the object has no policy
@@ -338,8 +339,8 @@ pub fn vma_policy<'a, W: ?Sized>(
         }
         None => (vma.policy.map(PolicyHandle::Borrowed), 0),
     };
-    let policy = own
-        .unwrap_or_else(|| PolicyHandle::Borrowed(task_policy(machine, task_policy_ref, cpu)));
+    let policy =
+        own.unwrap_or_else(|| PolicyHandle::Borrowed(task_policy(machine, task_policy_ref, cpu)));
     let ilx = if policy.mode().is_interleave() {
         bias.wrapping_add(interleave::vma_interleave_index(
             vma.vm_pgoff,

@@ -230,6 +230,10 @@ where
 ///
 /// # Errors
 /// As [`alloc_on_node`].
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the inputs of vma_alloc_folio plus the machine, task, CPU and frame source"
+)]
 pub fn alloc_vma<'a, W, F>(
     machine: &Machine<'a, W>,
     task: &mut TaskContext<'a>,

@@ -76,8 +76,7 @@ pub use context::{
     TaskContext, Vma, PAGE_SHIFT,
 };
 pub use driver::{
-    alloc_on_node, alloc_pages, alloc_pages_mpol, alloc_vma, FrameSource, Served,
-    HPAGE_PMD_ORDER,
+    alloc_on_node, alloc_pages, alloc_pages_mpol, alloc_vma, FrameSource, Served, HPAGE_PMD_ORDER,
 };
 pub use misplaced::mpol_misplaced;
 pub use pick::{pick_alloc, pick_vma, policy_nodemask, slab_node, Placement};

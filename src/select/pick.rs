@@ -264,11 +264,7 @@ pub(super) fn cpuset_of<'a>(task: &TaskContext<'a>, cpu: CpuContext) -> Option<&
 /// cursor). `Bind`, `PreferredMany`: the node of the first `GFP_KERNEL` zone of the local
 /// memory node's fallback list within the policy's nodes, else the local memory node.
 /// `Local`: the local memory node.
-pub fn slab_node<W>(
-    machine: &Machine<'_, W>,
-    task: &mut TaskContext<'_>,
-    cpu: CpuContext,
-) -> NodeId
+pub fn slab_node<W>(machine: &Machine<'_, W>, task: &mut TaskContext<'_>, cpu: CpuContext) -> NodeId
 where
     W: WeightSource + ?Sized,
 {
