@@ -493,3 +493,35 @@ fn interleave_hits_are_reported() {
     assert_eq!(second.node(), n(3));
     assert!(!second.is_interleave_hit());
 }
+
+#[test]
+fn a_zone_cache_changes_no_answer() {
+    let spec = "nodes=8 cpus=0,1 mem=64";
+    let w = World::new(Topology::from_nodes_spec(spec).unwrap());
+    let machine = w.machine();
+    let masks = ["7", "5-7", "0-7", "3", "1,6"];
+    let mut cache = select::ZoneCache::new();
+    for round in 0..3 {
+        for (i, mask) in masks.iter().enumerate() {
+            let pol = w.policy(Mode::Bind, mask);
+            for full in ["", "7", "5", "3,6"] {
+                let cpu = CpuContext::task(n((i % 2) as u32));
+                let run = |cache: Option<&mut select::ZoneCache>| {
+                    let mut cursor = InterleaveCursor::new();
+                    let mut task = TaskContext::new(Some(&pol), &mut cursor);
+                    if let Some(cache) = cache {
+                        task = task.with_zone_cache(cache);
+                    }
+                    let mut frames = Frames::full(full);
+                    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+                    let got = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames);
+                    (got.unwrap().map(|s| s.node()), frames.log)
+                };
+                let plain = run(None);
+                let cached = run(Some(&mut cache));
+                assert_eq!(plain, cached, "round {round} mask {mask} full {full}");
+            }
+        }
+    }
+    cache.invalidate();
+}

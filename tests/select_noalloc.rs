@@ -10,7 +10,7 @@ use std::alloc::System;
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults, PolicyRef};
-use mempolicy::select::{self, CpuContext, Machine, SharedPolicy, TaskContext, Vma};
+use mempolicy::select::{self, CpuContext, Machine, SharedPolicy, TaskContext, Vma, ZoneCache};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
@@ -93,12 +93,15 @@ fn placement_allocates_nothing() {
     let shmem = Shmem(PolicyRef::new(policies[3].clone().unwrap()));
     let allowed: NodeMask = "0-3".parse().unwrap();
     let mut full = 0u32;
+    let mut cache = ZoneCache::new();
 
     for policy in &policies {
         let policy = policy.as_ref();
         let count = allocations_during(|| {
             let mut cursor = InterleaveCursor::new();
-            let mut task = TaskContext::new(policy, &mut cursor).with_mems_allowed(&allowed);
+            let mut task = TaskContext::new(policy, &mut cursor)
+                .with_mems_allowed(&allowed)
+                .with_zone_cache(&mut cache);
             let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| {
                 full += 1;
                 node.as_u32() != 2

@@ -5,6 +5,7 @@
 use core::fmt;
 use core::ops::Deref;
 
+use super::cache::ZoneCache;
 use crate::gfp::GfpFlags;
 use crate::interleave::{self, InterleaveCursor, Uniform};
 use crate::nodemask::{NodeId, NodeMask};
@@ -127,6 +128,7 @@ pub struct TaskContext<'a> {
     policy: Option<&'a Mempolicy>,
     cursor: &'a mut InterleaveCursor,
     mems_allowed: Option<&'a NodeMask>,
+    zone_cache: Option<&'a mut ZoneCache>,
 }
 
 impl<'a> TaskContext<'a> {
@@ -137,7 +139,20 @@ impl<'a> TaskContext<'a> {
             policy,
             cursor,
             mems_allowed: None,
+            zone_cache: None,
         }
+    }
+
+    /// Lets the allocation walks of this task remember where the first eligible zone of a
+    /// zonelist is (the CPU's [`ZoneCache`]).
+    pub fn with_zone_cache(mut self, cache: &'a mut ZoneCache) -> Self {
+        self.zone_cache = Some(cache);
+        self
+    }
+
+    /// Returns the zone cache, if any.
+    pub fn zone_cache(&mut self) -> Option<&mut ZoneCache> {
+        self.zone_cache.as_deref_mut()
     }
 
     /// Restricts the task to its cpuset's memory nodes (Linux: `current->mems_allowed`

@@ -6,8 +6,9 @@
 //! zone can give the frames (free lists, watermarks, reclaim). Nothing here allocates, locks
 //! or panics.
 
+use super::cache::ZoneCache;
 use super::context::{CpuContext, Machine, TaskContext, Vma};
-use super::pick::{cpuset_of, pick_alloc, pick_vma, Placement};
+use super::pick::{cpuset_of, highest_zone, pick_alloc, pick_vma, Placement};
 use crate::error::{Error, Result};
 use crate::gfp::{self, GfpFlags, ZoneType};
 use crate::interleave::{WeightSource, NO_INTERLEAVE_INDEX};
@@ -96,30 +97,68 @@ pub fn alloc_on_node<F>(
 where
     F: FrameSource + ?Sized,
 {
-    let highest = gfp::zone_for(gfp)?;
-    let list = zonelists
-        .zonelist(node, gfp::zonelist_for(gfp))
-        .ok_or(Error::InvalidNode(u64::from(node.as_u32())))?;
-    let combined;
-    let filter = match (nodemask, mems_allowed) {
-        (Some(mask), Some(allowed)) => {
-            combined = mask.and(allowed);
-            Some(&combined)
-        }
-        (Some(mask), None) | (None, Some(mask)) => Some(mask),
-        (None, None) => None,
+    let mut walk = Walk {
+        zonelists,
+        order,
+        mems_allowed,
+        cache: None,
     };
-    for zone in list.iter(highest, filter) {
-        if frames.try_take(zone.node(), zone.zone(), order, gfp) {
-            return Ok(Some(Served {
-                node: zone.node(),
-                zone: zone.zone(),
-                gfp,
-                interleave_hit: false,
-            }));
+    walk.on_node(gfp, node, nodemask, frames)
+}
+
+/// The parts of a zonelist walk that stay the same across the attempts of one allocation.
+struct Walk<'a, 'c> {
+    zonelists: &'a Zonelists,
+    order: u32,
+    mems_allowed: Option<&'a NodeMask>,
+    cache: Option<&'c mut ZoneCache>,
+}
+
+impl Walk<'_, '_> {
+    /// One attempt: `__alloc_frozen_pages_noprof(gfp, order, node, nodemask)`.
+    fn on_node<F>(
+        &mut self,
+        gfp: GfpFlags,
+        node: NodeId,
+        nodemask: Option<&NodeMask>,
+        frames: &mut F,
+    ) -> Result<Option<Served>>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let highest = highest_zone(gfp)?;
+        let list = self
+            .zonelists
+            .zonelist(node, gfp::zonelist_for(gfp))
+            .ok_or(Error::InvalidNode(u64::from(node.as_u32())))?;
+        let combined;
+        let filter = match (nodemask, self.mems_allowed) {
+            (Some(mask), Some(allowed)) => {
+                combined = mask.and(allowed);
+                Some(&combined)
+            }
+            (Some(mask), None) | (None, Some(mask)) => Some(mask),
+            (None, None) => None,
+        };
+        let start = match self.cache.as_deref_mut() {
+            None => 0,
+            Some(cache) => match cache.first_zone(list, highest, filter) {
+                Some((_, index)) => index,
+                None => return Ok(None),
+            },
+        };
+        for zone in list.iter_from(start, highest, filter) {
+            if frames.try_take(zone.node(), zone.zone(), self.order, gfp) {
+                return Ok(Some(Served {
+                    node: zone.node(),
+                    zone: zone.zone(),
+                    gfp,
+                    interleave_hit: false,
+                }));
+            }
         }
+        Ok(None)
     }
-    Ok(None)
 }
 
 /// Allocates `2^order` frames as `placement` says (Linux: `alloc_pages_mpol` after
@@ -150,52 +189,60 @@ pub fn alloc_pages_mpol<F>(
 where
     F: FrameSource + ?Sized,
 {
-    let node = placement.node();
-    let nodemask = placement.nodemask();
-    if placement.is_preferred_many() {
-        let first_gfp = (gfp | GfpFlags::NOWARN) - (GfpFlags::DIRECT_RECLAIM | GfpFlags::NOFAIL);
-        let first = alloc_on_node(
-            zonelists,
-            first_gfp,
-            order,
-            node,
-            nodemask,
-            mems_allowed,
-            frames,
-        )?;
-        if first.is_some() {
-            return Ok(first);
+    let mut walk = Walk {
+        zonelists,
+        order,
+        mems_allowed,
+        cache: None,
+    };
+    walk.mpol(placement, gfp, ilx, frames)
+}
+
+impl Walk<'_, '_> {
+    /// The body of [`alloc_pages_mpol`].
+    fn mpol<F>(
+        &mut self,
+        placement: &Placement,
+        gfp: GfpFlags,
+        ilx: u64,
+        frames: &mut F,
+    ) -> Result<Option<Served>>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let node = placement.node();
+        let nodemask = placement.nodemask();
+        if placement.is_preferred_many() {
+            let first_gfp =
+                (gfp | GfpFlags::NOWARN) - (GfpFlags::DIRECT_RECLAIM | GfpFlags::NOFAIL);
+            let first = self.on_node(first_gfp, node, nodemask, frames)?;
+            if first.is_some() {
+                return Ok(first);
+            }
+            return self.on_node(gfp, node, None, frames);
         }
-        return alloc_on_node(zonelists, gfp, order, node, None, mems_allowed, frames);
-    }
-    let thp_first = order == HPAGE_PMD_ORDER
-        && ilx != NO_INTERLEAVE_INDEX
-        && !placement.is_interleave()
-        && nodemask.is_none_or(|mask| mask.contains(node));
-    if thp_first {
-        let local_gfp = gfp | GfpFlags::THISNODE | GfpFlags::NORETRY;
-        let local = alloc_on_node(
-            zonelists,
-            local_gfp,
-            order,
-            node,
-            None,
-            mems_allowed,
-            frames,
-        )?;
-        if local.is_some() || !gfp.contains(GfpFlags::DIRECT_RECLAIM) {
-            return Ok(local);
+        let thp_first = self.order == HPAGE_PMD_ORDER
+            && ilx != NO_INTERLEAVE_INDEX
+            && !placement.is_interleave()
+            && nodemask.is_none_or(|mask| mask.contains(node));
+        if thp_first {
+            let local_gfp = gfp | GfpFlags::THISNODE | GfpFlags::NORETRY;
+            let local = self.on_node(local_gfp, node, None, frames)?;
+            if local.is_some() || !gfp.contains(GfpFlags::DIRECT_RECLAIM) {
+                return Ok(local);
+            }
         }
+        let served = self.on_node(gfp, node, nodemask, frames)?;
+        Ok(served.map(|mut served| {
+            served.interleave_hit = placement.is_interleave() && served.node == node;
+            served
+        }))
     }
-    let served = alloc_on_node(zonelists, gfp, order, node, nodemask, mems_allowed, frames)?;
-    Ok(served.map(|mut served| {
-        served.interleave_hit = placement.is_interleave() && served.node == node;
-        served
-    }))
 }
 
 /// Allocates `2^order` frames for the current task (Linux: `alloc_pages(gfp, order)`):
-/// [`pick_alloc`] then [`alloc_pages_mpol`] with no interleave index.
+/// [`pick_alloc`] then [`alloc_pages_mpol`] with no interleave index, using the task's
+/// [`ZoneCache`] if it has one.
 ///
 /// # Errors
 /// As [`alloc_on_node`]; a bad `gfp` is reported before the cursor moves.
@@ -213,20 +260,18 @@ where
 {
     let placement = pick_alloc(machine, task, cpu, gfp)?;
     let mems_allowed = cpuset_of(task, cpu);
-    alloc_pages_mpol(
-        machine.zonelists(),
-        &placement,
-        gfp,
+    let mut walk = Walk {
+        zonelists: machine.zonelists(),
         order,
-        NO_INTERLEAVE_INDEX,
         mems_allowed,
-        frames,
-    )
+        cache: task.zone_cache(),
+    };
+    walk.mpol(&placement, gfp, NO_INTERLEAVE_INDEX, frames)
 }
 
 /// Allocates the `2^order` frames backing the page at `addr` of `vma` (Linux:
 /// `vma_alloc_folio(gfp, order, vma, addr)`): [`pick_vma`] then [`alloc_pages_mpol`] with the
-/// page's interleave index.
+/// page's interleave index, using the task's [`ZoneCache`] if it has one.
 ///
 /// # Errors
 /// As [`alloc_on_node`].
@@ -250,13 +295,11 @@ where
 {
     let (placement, ilx) = pick_vma(machine, task, cpu, vma, addr, order, gfp)?;
     let mems_allowed = cpuset_of(task, cpu);
-    alloc_pages_mpol(
-        machine.zonelists(),
-        &placement,
-        gfp,
+    let mut walk = Walk {
+        zonelists: machine.zonelists(),
         order,
-        ilx,
         mems_allowed,
-        frames,
-    )
+        cache: task.zone_cache(),
+    };
+    walk.mpol(&placement, gfp, ilx, frames)
 }

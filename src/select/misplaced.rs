@@ -1,7 +1,8 @@
 //! Whether a page sits where its policy wants it, for NUMA balancing (Linux:
 //! `mpol_misplaced`).
 
-use crate::gfp::{self, GfpFlags, ZoneType};
+use super::pick::highest_zone;
+use crate::gfp::{GfpFlags, ZoneType};
 use crate::interleave::{self, WeightSource};
 use crate::nodemask::NodeId;
 use crate::policy::{Mempolicy, Mode, PolicyFlags};
@@ -91,7 +92,7 @@ where
                 if nodes.contains(page_node) {
                     return None;
                 }
-                let highest = gfp::zone_for(GfpFlags::GFP_HIGHUSER).unwrap_or(ZoneType::Normal);
+                let highest = highest_zone(GfpFlags::GFP_HIGHUSER).unwrap_or(ZoneType::Normal);
                 zonelists
                     .zonelist(this_node, ZonelistKind::Fallback)?
                     .first_zone(highest, Some(nodes))?

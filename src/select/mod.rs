@@ -18,6 +18,7 @@
 //! | `alloc_pages` / `vma_alloc_folio` (whole) | [`alloc_pages`] / [`alloc_vma`] |
 //! | `mempolicy_slab_node` | [`slab_node`] |
 //! | `mpol_misplaced` | [`mpol_misplaced`] |
+//! | `first_zones_zonelist` (cached per CPU) | [`ZoneCache`] |
 //!
 //! Inputs are borrowed bundles: [`Machine`] (topology, zonelists, built-in policies,
 //! weights), [`TaskContext`] (task policy, interleave cursor, cpuset), [`CpuContext`] (this
@@ -66,11 +67,13 @@
 //!   consistent policy.
 //! * THP support is assumed configured; `HPAGE_PMD_ORDER` is x86-64's 9.
 
+mod cache;
 mod context;
 mod driver;
 mod misplaced;
 mod pick;
 
+pub use cache::ZoneCache;
 pub use context::{
     alloc_policy, task_policy, vma_policy, CpuContext, Machine, PolicyHandle, SharedPolicy,
     TaskContext, Vma, PAGE_SHIFT,

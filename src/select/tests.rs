@@ -101,3 +101,15 @@ fn bind_with_thisnode_keeps_a_bound_home_node() {
     let p = place(&pol, GfpFlags::GFP_KERNEL | GfpFlags::THISNODE, 0, 0);
     assert_eq!(p.node(), NodeId::new(1));
 }
+
+#[test]
+fn the_zone_table_agrees_with_gfp_zone_for() {
+    for bits in 0..32u32 {
+        let gfp = GfpFlags::from_bits_retain(bits | 0x8000_0000);
+        assert_eq!(
+            super::pick::highest_zone(gfp),
+            crate::gfp::zone_for(gfp),
+            "{bits:#x}"
+        );
+    }
+}
