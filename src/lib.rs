@@ -72,6 +72,7 @@ pub mod interleave;
 pub mod nodemask;
 pub mod policy;
 pub mod rcu;
+pub mod select;
 mod sync;
 pub mod topology;
 pub mod weights;

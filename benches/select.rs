@@ -1,0 +1,130 @@
+//! The pick for one allocation in every mode, and the first eligible zone of a zonelist,
+//! against a plain array read measured in the same binary (the `baseline` group).
+//!
+//! Targets: a pick costs at most 10 array reads, at most 3 for local/default; the first
+//! eligible zone costs the same whatever the list length.
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented pub fn"
+)]
+
+use core::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mempolicy::gfp::{GfpFlags, ZoneType};
+use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
+use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+use mempolicy::select::{self, CpuContext, Machine, TaskContext, ZoneCache};
+use mempolicy::topology::Topology;
+use mempolicy::zonelist::{ZonelistKind, Zonelists};
+use mempolicy::{NodeId, NodeMask};
+
+fn baseline(c: &mut Criterion) {
+    let table: [NodeId; 64] = core::array::from_fn(NodeId::new);
+    let mut i = 0usize;
+    c.bench_function("baseline/array_read", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(&table)[black_box(i) & 63]
+        })
+    });
+}
+
+fn picks(c: &mut Criterion) {
+    let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap();
+    let lists = Zonelists::build(&topo);
+    let defaults = PolicyDefaults::new();
+    let weights = [3u8, 1, 2, 1];
+    let machine = Machine::new(&topo, &lists, &defaults, &weights);
+    let ctx = NodeContext::unrestricted(*topo.memory_nodes());
+    let make = |mode: Mode, nodes: &str| {
+        let nodes: NodeMask = nodes.parse().unwrap();
+        Mempolicy::create(mode, ModeFlags::empty(), &nodes, &ctx)
+            .unwrap()
+            .unwrap()
+    };
+    let default = Mempolicy::default_policy();
+    let cases = [
+        ("local", make(Mode::Local, ""), 0),
+        ("default", default, 0),
+        ("preferred", make(Mode::Preferred, "3"), 0),
+        ("bind", make(Mode::Bind, "1-3"), 0),
+        ("preferred_many", make(Mode::PreferredMany, "1,3"), 0),
+        ("interleave_static", make(Mode::Interleave, "0-3"), 1 << 20),
+        (
+            "interleave_dynamic",
+            make(Mode::Interleave, "0-3"),
+            NO_INTERLEAVE_INDEX,
+        ),
+        (
+            "weighted_static",
+            make(Mode::WeightedInterleave, "0-3"),
+            3 << 20,
+        ),
+        (
+            "weighted_dynamic",
+            make(Mode::WeightedInterleave, "0-3"),
+            NO_INTERLEAVE_INDEX,
+        ),
+    ];
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let node = NodeId::new(0);
+    let mut group = c.benchmark_group("pick");
+    for (name, policy, ilx) in &cases {
+        let mut cursor = InterleaveCursor::new();
+        let mut ilx = *ilx;
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                if ilx != NO_INTERLEAVE_INDEX {
+                    ilx += 1;
+                }
+                select::policy_nodemask(
+                    black_box(policy),
+                    black_box(gfp),
+                    black_box(ilx),
+                    black_box(node),
+                    &mut cursor,
+                    None,
+                    &machine,
+                )
+            })
+        });
+    }
+    // The whole task path with no task policy: the per-node boot policy.
+    let mut cursor = InterleaveCursor::new();
+    let mut task = TaskContext::new(None, &mut cursor);
+    let cpu = CpuContext::task(node);
+    group.bench_function("task_default", |b| {
+        b.iter(|| select::pick_alloc(&machine, &mut task, black_box(cpu), black_box(gfp)))
+    });
+    group.finish();
+}
+
+fn first_zone(c: &mut Criterion) {
+    let mut group = c.benchmark_group("first_zone");
+    for nodes in [4usize, 64] {
+        let spec = format!("nodes={nodes} cpus=0,1 mem=64");
+        let topo = Topology::from_nodes_spec(&spec).unwrap();
+        let lists = Zonelists::build(&topo);
+        let list = lists
+            .zonelist(NodeId::new(0), ZonelistKind::Fallback)
+            .unwrap();
+        // Only the last node of node 0's fallback list is eligible: the worst case.
+        let last = list.as_slice().last().unwrap().node();
+        let mask = NodeMask::from_node(last);
+        group.bench_function(format!("last_of_{nodes}"), |b| {
+            b.iter(|| black_box(list).first_zone(black_box(ZoneType::Movable), Some(&mask)))
+        });
+        let mut cache = ZoneCache::new();
+        group.bench_function(format!("cached_last_of_{nodes}"), |b| {
+            b.iter(|| cache.first_zone(black_box(list), black_box(ZoneType::Movable), Some(&mask)))
+        });
+        group.bench_function(format!("unmasked_{nodes}"), |b| {
+            b.iter(|| black_box(list).first_zone(black_box(ZoneType::Movable), None))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, baseline, picks, first_zone);
+criterion_main!(benches);

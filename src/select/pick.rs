@@ -1,0 +1,330 @@
+//! The pick for one allocation: preferred node, optional nodemask, zonelist kind (Linux:
+//! `policy_nodemask`, the mode tests of `alloc_pages_mpol`, and `mempolicy_slab_node`).
+
+use super::context::{alloc_policy, vma_policy, CpuContext, Machine, TaskContext, Vma};
+use crate::error::{Error, Result};
+use crate::gfp::{self, GfpFlags, ZoneType};
+use crate::interleave::{self, InterleaveCursor, WeightSource, NO_INTERLEAVE_INDEX};
+use crate::nodemask::{NodeId, NodeMask};
+use crate::policy::{Mempolicy, Mode};
+use crate::zonelist::{self, ZonelistKind};
+
+/// Where one allocation should go (Linux: the `nid` and the nodemask `policy_nodemask`
+/// returns, with the zone bound and zonelist `prepare_alloc_pages` derives from the GFP
+/// flags, and the mode facts `alloc_pages_mpol` tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    node: NodeId,
+    nodemask: Option<NodeMask>,
+    kind: ZonelistKind,
+    highest: ZoneType,
+    mode: Mode,
+}
+
+impl Placement {
+    /// Returns the preferred node: the zonelist of this node is walked (Linux: `nid`).
+    pub const fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Returns the nodes the walk is restricted to, if any (Linux: the returned
+    /// `nodemask_t *`).
+    pub const fn nodemask(&self) -> Option<&NodeMask> {
+        self.nodemask.as_ref()
+    }
+
+    /// Returns which of the node's zonelists is walked (Linux: `gfp_zonelist()`).
+    pub const fn kind(&self) -> ZonelistKind {
+        self.kind
+    }
+
+    /// Returns the highest zone the allocation may use (Linux: `gfp_zone()`).
+    pub const fn highest_zone(&self) -> ZoneType {
+        self.highest
+    }
+
+    /// Returns the mode of the policy that made the pick.
+    pub const fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Returns whether the allocation is two-pass: the nodemask first without direct
+    /// reclaim, then every node (Linux: `pol->mode == MPOL_PREFERRED_MANY` in
+    /// `alloc_pages_mpol`).
+    pub const fn is_preferred_many(&self) -> bool {
+        matches!(self.mode, Mode::PreferredMany)
+    }
+
+    /// Returns whether the node came from an interleave pick (Linux: the modes for which
+    /// `NUMA_INTERLEAVE_HIT` is counted and the THP rule does not apply).
+    pub const fn is_interleave(&self) -> bool {
+        self.mode.is_interleave()
+    }
+}
+
+/// Returns the placement `policy` gives an allocation with `gfp` (Linux: `policy_nodemask`
+/// plus `gfp_zone`/`gfp_zonelist`).
+///
+/// `node` is the node Linux passes in as `nid` (normally this CPU's, `numa_node_id()`);
+/// `ilx` the interleave index, or [`NO_INTERLEAVE_INDEX`] for a dynamic pick that reads and
+/// advances `cursor`. `mems_allowed` is the task's cpuset (`None`: unrestricted).
+///
+/// | mode | node | nodemask |
+/// |---|---|---|
+/// | `Preferred` | its node | none |
+/// | `PreferredMany` | home node, else `node` | the policy's nodes |
+/// | `Bind` | home node, else `node` | the policy's nodes, if [`zonelist::apply_policy_zone`] says the zone is policied and they meet `mems_allowed` |
+/// | `Interleave`, `WeightedInterleave` | static pick by `ilx`, or dynamic pick | none |
+/// | `Local`, `Default` | `node` | none |
+///
+/// `Bind` with `__GFP_THISNODE`: `node` if it is in the policy's nodes, else the lowest of
+/// them (what Linux did before 4.7; modern Linux only warns and keeps `node`, whose
+/// no-fallback list the nodemask then empties when `node` is outside it).
+///
+/// # Errors
+/// [`Error::ConflictingZoneFlags`](crate::Error::ConflictingZoneFlags) if `gfp` names two
+/// zones; the cursor is then not touched.
+pub fn policy_nodemask<W>(
+    policy: &Mempolicy,
+    gfp: GfpFlags,
+    ilx: u64,
+    node: NodeId,
+    cursor: &mut InterleaveCursor,
+    mems_allowed: Option<&NodeMask>,
+    machine: &Machine<'_, W>,
+) -> Result<Placement>
+where
+    W: WeightSource + ?Sized,
+{
+    let highest = highest_zone(gfp)?;
+    let mut placement = Placement {
+        node,
+        nodemask: None,
+        kind: gfp::zonelist_for(gfp),
+        highest,
+        mode: policy.mode(),
+    };
+    let nodes = policy.nodes();
+    match policy.mode() {
+        Mode::Preferred => {
+            if let Some(first) = nodes.first() {
+                placement.node = first;
+            }
+        }
+        Mode::PreferredMany => {
+            placement.nodemask = Some(*nodes);
+            if let Some(home) = policy.home_node() {
+                placement.node = home;
+            }
+        }
+        Mode::Bind => {
+            let cpuset_ok = mems_allowed.is_none_or(|allowed| nodes.intersects(allowed));
+            if cpuset_ok && zonelist::apply_policy_zone(nodes, highest, machine.topology()) {
+                placement.nodemask = Some(*nodes);
+            }
+            if let Some(home) = policy.home_node() {
+                placement.node = home;
+            }
+            if gfp.contains(GfpFlags::THISNODE) && !nodes.contains(placement.node) {
+                if let Some(first) = nodes.first() {
+                    placement.node = first;
+                }
+            }
+        }
+        Mode::Interleave => {
+            let pick = if ilx == NO_INTERLEAVE_INDEX {
+                cursor.next_interleave(nodes)
+            } else {
+                interleave::interleave_nid(nodes, ilx)
+            };
+            placement.node = pick.unwrap_or(node);
+        }
+        Mode::WeightedInterleave => {
+            let pick = if ilx == NO_INTERLEAVE_INDEX {
+                cursor.next_weighted(nodes, machine.weights())
+            } else {
+                interleave::weighted_interleave_nid(nodes, ilx, machine.weights())
+            };
+            placement.node = pick.unwrap_or(node);
+        }
+        Mode::Local | Mode::Default => {}
+    }
+    Ok(placement)
+}
+
+/// The highest zone for each value of the four zone modifier bits on x86-64, `None` for the
+/// contradictory ones: [`gfp::zone_for`] as a table that returns in a register.
+///
+/// `gfp::zone_for` returns its `Result` through memory, and reading it back costs more than
+/// the rest of a local pick; a unit test checks that this table agrees with it.
+const ZONE_TABLE: [Option<ZoneType>; 16] = {
+    use ZoneType::{Dma, Dma32, Movable, Normal};
+    [
+        Some(Normal),  // none
+        Some(Dma),     // DMA
+        Some(Normal),  // HIGHMEM (no ZONE_HIGHMEM on x86-64)
+        None,          // DMA | HIGHMEM
+        Some(Dma32),   // DMA32
+        None,          // DMA32 | DMA
+        None,          // DMA32 | HIGHMEM
+        None,          // DMA32 | HIGHMEM | DMA
+        Some(Normal),  // MOVABLE
+        Some(Dma),     // MOVABLE | DMA
+        Some(Movable), // MOVABLE | HIGHMEM
+        None,          // MOVABLE | HIGHMEM | DMA
+        Some(Dma32),   // MOVABLE | DMA32
+        None,
+        None,
+        None,
+    ]
+};
+
+/// Returns the highest zone `gfp` allows (Linux: `gfp_zone()`), like [`gfp::zone_for`].
+#[inline]
+pub(super) fn highest_zone(gfp: GfpFlags) -> Result<ZoneType> {
+    let bits = gfp.bits() & GfpFlags::ZONEMASK.bits();
+    match ZONE_TABLE.get(bits as usize).copied().flatten() {
+        Some(zone) => Ok(zone),
+        None => Err(Error::ConflictingZoneFlags(gfp.bits())),
+    }
+}
+
+/// Returns the placement of a plain page allocation by the current task (Linux:
+/// `alloc_pages(gfp, order)` → `alloc_frozen_pages_noprof` → `policy_nodemask` with
+/// `NO_INTERLEAVE_INDEX` and `numa_node_id()`).
+///
+/// In interrupt context or with `__GFP_THISNODE` the default (local) policy applies;
+/// otherwise the task's policy (see [`alloc_policy`](super::alloc_policy)). Interleave
+/// policies advance the task's cursor.
+///
+/// # Errors
+/// As [`policy_nodemask`].
+///
+/// # Examples
+/// ```
+/// use mempolicy::gfp::GfpFlags;
+/// use mempolicy::interleave::{InterleaveCursor, Uniform};
+/// use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+/// use mempolicy::select::{self, CpuContext, Machine, TaskContext};
+/// use mempolicy::topology::Topology;
+/// use mempolicy::zonelist::Zonelists;
+/// use mempolicy::NodeId;
+/// let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256")?;
+/// let lists = Zonelists::build(&topo);
+/// let defaults = PolicyDefaults::new();
+/// let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
+/// let ctx = NodeContext::unrestricted(*topo.memory_nodes());
+/// let pol = Mempolicy::create(Mode::Interleave, ModeFlags::empty(), &"1-2".parse()?, &ctx)?;
+/// let mut cursor = InterleaveCursor::new();
+/// let mut task = TaskContext::new(pol.as_ref(), &mut cursor);
+/// let cpu = CpuContext::task(NodeId::new(0));
+/// let nodes: Vec<u32> = (0..3)
+///     .map(|_| select::pick_alloc(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL))
+///     .map(|p| p.map(|p| p.node().as_u32()))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(nodes, [1, 2, 1]);
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub fn pick_alloc<W>(
+    machine: &Machine<'_, W>,
+    task: &mut TaskContext<'_>,
+    cpu: CpuContext,
+    gfp: GfpFlags,
+) -> Result<Placement>
+where
+    W: WeightSource + ?Sized,
+{
+    let policy = alloc_policy(machine, task.policy(), cpu, gfp);
+    let mems_allowed = cpuset_of(task, cpu);
+    policy_nodemask(
+        policy,
+        gfp,
+        NO_INTERLEAVE_INDEX,
+        cpu.node(),
+        task.cursor(),
+        mems_allowed,
+        machine,
+    )
+}
+
+/// Returns the placement of the page at `addr` of `vma`, of order `order` (Linux:
+/// `vma_alloc_folio` → `get_vma_policy` → `policy_nodemask` with `numa_node_id()`), and the
+/// interleave index used.
+///
+/// The VMA's (or shared object's) policy comes first, then the task's; interleave picks are
+/// static, by index, and never move the task's cursor.
+///
+/// # Errors
+/// As [`policy_nodemask`].
+pub fn pick_vma<'a, W>(
+    machine: &Machine<'a, W>,
+    task: &mut TaskContext<'a>,
+    cpu: CpuContext,
+    vma: &Vma<'a>,
+    addr: u64,
+    order: u32,
+    gfp: GfpFlags,
+) -> Result<(Placement, u64)>
+where
+    W: WeightSource + ?Sized,
+{
+    let (policy, ilx) = vma_policy(machine, vma, addr, order, task.policy(), cpu);
+    let mems_allowed = cpuset_of(task, cpu);
+    let placement = policy_nodemask(
+        &policy,
+        gfp,
+        ilx,
+        cpu.node(),
+        task.cursor(),
+        mems_allowed,
+        machine,
+    )?;
+    Ok((placement, ilx))
+}
+
+/// The cpuset restriction in effect: none in interrupt context (Linux:
+/// `__cpuset_zone_allowed` allows every node `in_interrupt()`).
+pub(super) fn cpuset_of<'a>(task: &TaskContext<'a>, cpu: CpuContext) -> Option<&'a NodeMask> {
+    if cpu.in_interrupt() {
+        None
+    } else {
+        task.mems_allowed()
+    }
+}
+
+/// Returns the node the next slab object of the current task should come from (Linux:
+/// `mempolicy_slab_node`).
+///
+/// Outside task context, or without a task policy of its own: the CPU's local memory node
+/// (Linux: `numa_mem_id()`, the node itself or, for a memoryless node, the first node of
+/// its fallback list). `Preferred`: its node. Interleave modes: a dynamic pick (advances the
+/// cursor). `Bind`, `PreferredMany`: the node of the first `GFP_KERNEL` zone of the local
+/// memory node's fallback list within the policy's nodes, else the local memory node.
+/// `Local`: the local memory node.
+pub fn slab_node<W>(machine: &Machine<'_, W>, task: &mut TaskContext<'_>, cpu: CpuContext) -> NodeId
+where
+    W: WeightSource + ?Sized,
+{
+    let lists = machine.zonelists();
+    let local = lists.local_memory_node(cpu.node()).unwrap_or(cpu.node());
+    let Some(policy) = task.policy() else {
+        return local;
+    };
+    if cpu.in_interrupt() {
+        return local;
+    }
+    let nodes = policy.nodes();
+    match policy.mode() {
+        Mode::Preferred => nodes.first().unwrap_or(local),
+        Mode::Interleave => task.cursor().next_interleave(nodes).unwrap_or(local),
+        Mode::WeightedInterleave => task
+            .cursor()
+            .next_weighted(nodes, machine.weights())
+            .unwrap_or(local),
+        Mode::Bind | Mode::PreferredMany => lists
+            .zonelist(local, ZonelistKind::Fallback)
+            .and_then(|list| list.first_zone(ZoneType::Normal, Some(nodes)))
+            .map_or(local, |zone| zone.node()),
+        Mode::Local | Mode::Default => local,
+    }
+}

@@ -1,0 +1,168 @@
+//! The pick, the driver, `slab_node` and `mpol_misplaced` allocate nothing: a counting
+//! global allocator sees no allocation from this thread while they run, in every mode.
+// A `GlobalAlloc` is an unsafe trait; this test binary needs one to count allocations.
+#![allow(unsafe_code)]
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use std::alloc::System;
+
+use mempolicy::gfp::{GfpFlags, ZoneType};
+use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
+use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults, PolicyRef};
+use mempolicy::select::{self, CpuContext, Machine, SharedPolicy, TaskContext, Vma, ZoneCache};
+use mempolicy::topology::Topology;
+use mempolicy::zonelist::Zonelists;
+use mempolicy::{NodeId, NodeMask};
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+struct Counting;
+
+// SAFETY: every call is forwarded unchanged to the system allocator, which upholds the
+// `GlobalAlloc` contract; the counter is a thread-local `Cell` that never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is passed on unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract for `realloc` is passed on unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// A shared object whose policy lookup clones a counted reference (no allocation).
+struct Shmem(PolicyRef);
+
+impl SharedPolicy for Shmem {
+    fn get_policy(&self, _vma: &Vma<'_>, _addr: u64) -> (Option<PolicyRef>, u64) {
+        (Some(self.0.clone()), 7)
+    }
+}
+
+#[test]
+fn the_counter_counts() {
+    assert!(allocations_during(|| drop(core::hint::black_box(Box::new(1u64)))) > 0);
+}
+
+#[test]
+fn placement_allocates_nothing() {
+    let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap();
+    let lists = Zonelists::build(&topo);
+    let defaults = PolicyDefaults::new();
+    let weights = [3u8, 1, 2, 1];
+    let machine = Machine::new(&topo, &lists, &defaults, &weights);
+    let ctx = NodeContext::unrestricted(*topo.memory_nodes());
+    let nodes: NodeMask = "1-3".parse().unwrap();
+    let mut policies: Vec<Option<Mempolicy>> = Mode::ALL
+        .iter()
+        .map(|&mode| {
+            let nodes = if matches!(mode, Mode::Default | Mode::Local) {
+                NodeMask::new()
+            } else {
+                nodes
+            };
+            Mempolicy::create(mode, ModeFlags::empty(), &nodes, &ctx).unwrap()
+        })
+        .collect();
+    policies.push(Some(
+        Mempolicy::create(Mode::Bind, ModeFlags::NUMA_BALANCING, &nodes, &ctx)
+            .unwrap()
+            .unwrap(),
+    ));
+    let shmem = Shmem(PolicyRef::new(policies[3].clone().unwrap()));
+    let allowed: NodeMask = "0-3".parse().unwrap();
+    let mut full = 0u32;
+    let mut cache = ZoneCache::new();
+
+    for policy in &policies {
+        let policy = policy.as_ref();
+        let count = allocations_during(|| {
+            let mut cursor = InterleaveCursor::new();
+            let mut task = TaskContext::new(policy, &mut cursor)
+                .with_mems_allowed(&allowed)
+                .with_zone_cache(&mut cache);
+            let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| {
+                full += 1;
+                node.as_u32() != 2
+            };
+            for cpu in [
+                CpuContext::task(NodeId::new(0)),
+                CpuContext::interrupt(NodeId::new(1)),
+            ] {
+                for gfp in [
+                    GfpFlags::GFP_KERNEL,
+                    GfpFlags::GFP_HIGHUSER_MOVABLE,
+                    GfpFlags::GFP_DMA32,
+                    GfpFlags::GFP_KERNEL | GfpFlags::THISNODE,
+                    GfpFlags::GFP_TRANSHUGE,
+                    GfpFlags::DMA | GfpFlags::DMA32,
+                ] {
+                    let _ = select::pick_alloc(&machine, &mut task, cpu, gfp);
+                    let _ = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames);
+                    for order in [0, 9] {
+                        let vma = Vma::anonymous(1 << 32, policy);
+                        let addr = (1 << 32) + 4096 * 5;
+                        let _ = select::alloc_vma(
+                            &machine,
+                            &mut task,
+                            cpu,
+                            &vma,
+                            addr,
+                            order,
+                            gfp,
+                            &mut frames,
+                        );
+                        let shared = Vma::new(1 << 32, 0, None).with_shared(&shmem);
+                        let _ = select::alloc_vma(
+                            &machine,
+                            &mut task,
+                            cpu,
+                            &shared,
+                            addr,
+                            order,
+                            gfp,
+                            &mut frames,
+                        );
+                    }
+                }
+                let _ = select::slab_node(&machine, &mut task, cpu);
+            }
+            if let Some(policy) = policy {
+                for page in 0..4 {
+                    let _ = select::mpol_misplaced(
+                        policy,
+                        NO_INTERLEAVE_INDEX - 1,
+                        NodeId::new(page),
+                        NodeId::new(1),
+                        &lists,
+                        &weights,
+                        |_| true,
+                    );
+                }
+            }
+        });
+        assert_eq!(count, 0, "{policy:?}");
+    }
+    assert!(full > 0);
+}
