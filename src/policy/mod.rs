@@ -21,14 +21,13 @@
 //! # Which policies keep the caller's nodemask
 //!
 //! Linux stores either the caller's nodemask or the cpuset nodes in one union, chosen by
-//! `mpol_store_user_nodemask`. The kernel snapshot L-next (and 6.12) tests *any* mode flag,
-//! so a `Bind | NUMA_BALANCING` policy keeps the caller's nodemask, reports it through
-//! `get_mempolicy`, and on rebind reads it back as if it were the old cpuset (a bug).
-//! Newer kernels test `MPOL_USER_NODEMASK_FLAGS` (static or relative) only. Both rules give
-//! the recorded 6.12 answers (smoke L40 `mode=BIND|NUMA_BALANCING nodes=0-1` asks for nodes
-//! that are all allowed, so user and effective nodes agree; no recording rebinds or
-//! restricts a balancing policy), so this crate follows the newer rule
-//! ([`ModeFlags::USER_NODEMASK`]).
+//! `mpol_store_user_nodemask`. Linux 6.12 (and the L-next snapshot) tests *any* mode flag, so
+//! a `Bind | NUMA_BALANCING` policy keeps the caller's nodemask, reports it through
+//! `get_mempolicy`, and on rebind reads it back as if it were the old cpuset. Newer kernels
+//! test `MPOL_USER_NODEMASK_FLAGS` (static or relative) only. The recorded 6.12 kernel tells
+//! the two apart: with node 1 memoryless, `set_mempolicy(MPOL_BIND | MPOL_F_NUMA_BALANCING,
+//! {0,1})` then `get_mempolicy` reports `nodes=0-1` (the caller's mask, recording
+//! `smoke@n4ml1` L40), so this crate follows 6.12 ([`ModeFlags::STORES_USER_NODEMASK`]).
 //!
 //! # Differences from Linux
 //!

@@ -187,12 +187,13 @@ fn numa_balancing_only_with_bind_and_preferred_many() {
 }
 
 #[test]
-fn balancing_policies_store_the_cpuset_not_the_user_mask() {
-    // The newer rule (MPOL_USER_NODEMASK_FLAGS): see the module docs.
+fn balancing_policies_store_the_user_mask_as_linux_6_12_does() {
+    // Linux 6.12 stores the caller's mask for any mode flag (recording smoke@n4ml1 L40).
     let pol = set(2 | BALANCING, "1,5").unwrap().unwrap();
-    assert!(!pol.stores_user_nodemask());
-    assert_eq!(pol.stored_mask(), &StoredMask::CpusetMems(mask("0-3")));
-    assert_eq!(pol.user_visible_nodes(), mask("1"));
+    assert!(pol.stores_user_nodemask());
+    assert_eq!(pol.stored_mask(), &StoredMask::User(mask("1,5")));
+    assert_eq!(pol.user_visible_nodes(), mask("1,5"));
+    assert_eq!(pol.nodes(), &mask("1"));
 }
 
 #[test]

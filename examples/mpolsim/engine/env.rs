@@ -7,7 +7,7 @@ use mempolicy::abi::{
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::InterleaveCursor;
 use mempolicy::policy::{Mempolicy, PolicyDefaults};
-use mempolicy::select::{self, CpuContext, Machine};
+use mempolicy::select::{self, Machine};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
@@ -16,30 +16,30 @@ use super::memory::{Backing, PageTables, Pages};
 use super::script::PAGE;
 
 /// Where the oracle's nodemask buffer A lives in the simulated user address space.
-pub const MASK_A: u64 = 0x7e00_0000_0000;
+pub(crate) const MASK_A: u64 = 0x7e00_0000_0000;
 /// Where nodemask buffer B lives.
-pub const MASK_B: u64 = 0x7e00_0001_0000;
+pub(crate) const MASK_B: u64 = 0x7e00_0001_0000;
 /// Where the `int` that `get_mempolicy` writes lives.
-pub const POLICY_WORD: u64 = 0x7e00_0002_0000;
+pub(crate) const POLICY_WORD: u64 = 0x7e00_0002_0000;
 /// Words in a nodemask buffer (8 KiB, 65536 bits).
 const MASK_WORDS: usize = 1024;
 
 /// The key ranges merge by: Linux's anon_vma (`None` until the first fault).
-pub type AnonVma = Option<u64>;
+pub(crate) type AnonVma = Option<u64>;
 
 /// The weights as the allocator reads them.
-pub type WeightArray = [u8; MAX_NUMNODES];
+pub(crate) type WeightArray = [u8; MAX_NUMNODES];
 
 /// The process's user memory that system calls read and write.
 #[derive(Debug)]
-pub struct UserBuffers {
+pub(crate) struct UserBuffers {
     a: Vec<u64>,
     b: Vec<u64>,
-    pub policy_word: i32,
+    pub(crate) policy_word: i32,
 }
 
 impl UserBuffers {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             a: vec![0; MASK_WORDS],
             b: vec![0; MASK_WORDS],
@@ -55,15 +55,15 @@ impl UserBuffers {
         }
     }
 
-    pub fn set_mask(&mut self, base: u64, words: Vec<u64>) {
+    pub(crate) fn set_mask(&mut self, base: u64, words: Vec<u64>) {
         *self.buffer(base) = words;
     }
 
-    pub fn clear_mask(&mut self, base: u64) {
+    pub(crate) fn clear_mask(&mut self, base: u64) {
         self.buffer(base).iter_mut().for_each(|w| *w = 0);
     }
 
-    pub fn mask(&self, base: u64) -> &[u64] {
+    pub(crate) fn mask(&self, base: u64) -> &[u64] {
         if base == MASK_B {
             &self.b
         } else {
@@ -103,35 +103,35 @@ impl UserMemory for UserBuffers {
 }
 
 /// Frames are plentiful on every node with memory: memory pressure is not modelled.
-pub fn frames(topo: &Topology) -> impl FnMut(NodeId, ZoneType, u32, GfpFlags) -> bool + '_ {
+pub(crate) fn frames(topo: &Topology) -> impl FnMut(NodeId, ZoneType, u32, GfpFlags) -> bool + '_ {
     move |node, zone, _order, _gfp| topo.is_populated(node, zone)
 }
 
 /// What a fault or a system call needs from the machine, borrowed field by field so that
 /// the task and the address space stay free for the crate's calls.
-pub struct Env<'a> {
-    pub user: &'a mut UserBuffers,
-    pub pages: &'a mut Pages,
-    pub tables: &'a mut PageTables,
-    pub isolated: &'a mut Vec<u64>,
-    pub topo: &'a Topology,
-    pub zonelists: &'a Zonelists,
-    pub defaults: &'a PolicyDefaults,
-    pub weights: &'a WeightArray,
-    pub this_node: NodeId,
-    pub zero_node: NodeId,
-    pub mems_allowed: NodeMask,
+pub(crate) struct Env<'a> {
+    pub(crate) user: &'a mut UserBuffers,
+    pub(crate) pages: &'a mut Pages,
+    pub(crate) tables: &'a mut PageTables,
+    pub(crate) isolated: &'a mut Vec<u64>,
+    pub(crate) topo: &'a Topology,
+    pub(crate) zonelists: &'a Zonelists,
+    pub(crate) defaults: &'a PolicyDefaults,
+    pub(crate) weights: &'a WeightArray,
+    pub(crate) this_node: NodeId,
+    pub(crate) zero_node: NodeId,
+    pub(crate) mems_allowed: NodeMask,
     /// Whether the page at an address is backed by a shared (shmem) object, when known.
-    pub shared_at: &'a dyn Fn(u64) -> bool,
+    pub(crate) shared_at: &'a dyn Fn(u64) -> bool,
     /// Page-table pages allocated while faulting pages in; the caller allocates them under
     /// the task policy afterwards (they move the interleave cursor).
-    pub kernel_pages: u32,
+    pub(crate) kernel_pages: u32,
 }
 
 impl Env<'_> {
     /// Allocates a page for user data under `policy` (`None`: the default policy) with the
     /// interleave index `ilx`, on the current CPU (Linux: `folio_alloc_mpol`).
-    pub fn alloc_with(&self, policy: Option<&Mempolicy>, ilx: u64) -> Option<NodeId> {
+    pub(crate) fn alloc_with(&self, policy: Option<&Mempolicy>, ilx: u64) -> Option<NodeId> {
         alloc_user(
             self.topo,
             self.zonelists,
@@ -149,7 +149,7 @@ impl Env<'_> {
 /// Allocates a user page under `policy` (`None`: the default policy) with interleave index
 /// `ilx` (Linux: `folio_alloc_mpol(GFP_HIGHUSER_MOVABLE, 0, pol, ilx, numa_node_id())`).
 #[allow(clippy::too_many_arguments)]
-pub fn alloc_user(
+pub(crate) fn alloc_user(
     topo: &Topology,
     zonelists: &Zonelists,
     defaults: &PolicyDefaults,
@@ -297,7 +297,7 @@ impl MigrateHooks for Env<'_> {
 }
 
 /// Moves a present page to `node`.
-pub fn move_page(pages: &mut Pages, vpn: u64, node: NodeId) {
+pub(crate) fn move_page(pages: &mut Pages, vpn: u64, node: NodeId) {
     let backing = match pages.get(vpn) {
         Some(Backing::Anon(_)) => Backing::Anon(node.index() as u16),
         Some(Backing::Shmem(_)) => Backing::Shmem(node.index() as u16),
@@ -307,7 +307,7 @@ pub fn move_page(pages: &mut Pages, vpn: u64, node: NodeId) {
 }
 
 /// Moves every page on `from` to `to` (Linux: `migrate_to_node` with `MOVE_ALL`).
-pub fn migrate_node(pages: &mut Pages, from: NodeId, to: NodeId) {
+pub(crate) fn migrate_node(pages: &mut Pages, from: NodeId, to: NodeId) {
     for (_, b) in pages.iter_mut() {
         match b {
             Backing::Anon(n) | Backing::Shmem(n) if usize::from(*n) == from.index() => {

@@ -6,46 +6,45 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::script::PAGE;
 
 /// How many region slots the oracle has.
-pub const MAX_REGIONS: usize = 64;
+pub(crate) const MAX_REGIONS: usize = 64;
 
 /// A named region made by `mmap`.
 #[derive(Clone, Debug)]
-pub struct Region {
-    pub name: String,
-    pub base: u64,
-    pub npages: u64,
-    pub shared: bool,
+pub(crate) struct Region {
+    pub(crate) name: String,
+    pub(crate) base: u64,
+    pub(crate) npages: u64,
 }
 
 /// The region slots (slot `k` maps at `(k+1) << 32` unless `at=` is given).
 #[derive(Debug, Default)]
-pub struct Regions {
+pub(crate) struct Regions {
     slots: Vec<Option<Region>>,
 }
 
 impl Regions {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             slots: vec![None; MAX_REGIONS],
         }
     }
 
-    pub fn find(&self, name: &[u8]) -> Option<&Region> {
+    pub(crate) fn find(&self, name: &[u8]) -> Option<&Region> {
         self.slots
             .iter()
             .flatten()
             .find(|r| r.name.as_bytes() == name)
     }
 
-    pub fn free_slot(&self) -> Option<usize> {
+    pub(crate) fn free_slot(&self) -> Option<usize> {
         self.slots.iter().position(Option::is_none)
     }
 
-    pub fn insert(&mut self, slot: usize, region: Region) {
+    pub(crate) fn insert(&mut self, slot: usize, region: Region) {
         self.slots[slot] = Some(region);
     }
 
-    pub fn remove(&mut self, name: &[u8]) -> Option<Region> {
+    pub(crate) fn remove(&mut self, name: &[u8]) -> Option<Region> {
         let slot = self
             .slots
             .iter()
@@ -53,26 +52,22 @@ impl Regions {
         self.slots[slot].take()
     }
 
-    pub fn clear(&mut self) -> Vec<Region> {
+    pub(crate) fn clear(&mut self) -> Vec<Region> {
         self.slots.iter_mut().filter_map(Option::take).collect()
     }
 
     /// The region whose `[base, base + npages)` contains `addr` (the last slot wins, like the
     /// oracle's numa_maps filter).
-    pub fn containing(&self, addr: u64) -> Option<&Region> {
-        self.slots
-            .iter()
-            .flatten()
-            .filter(|r| {
-                addr >= r.base && addr < r.base.saturating_add(r.npages.saturating_mul(PAGE))
-            })
-            .last()
+    pub(crate) fn containing(&self, addr: u64) -> Option<&Region> {
+        self.slots.iter().flatten().rfind(|r| {
+            addr >= r.base && addr < r.base.saturating_add(r.npages.saturating_mul(PAGE))
+        })
     }
 }
 
 /// What backs a present page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backing {
+pub(crate) enum Backing {
     /// A private anonymous page on a node.
     Anon(u16),
     /// The shared zero page (a read fault of untouched anonymous memory).
@@ -83,7 +78,7 @@ pub enum Backing {
 
 impl Backing {
     /// The node of a real page; `None` for the zero page.
-    pub fn node(self) -> Option<u16> {
+    pub(crate) fn node(self) -> Option<u16> {
         match self {
             Self::Anon(n) | Self::Shmem(n) => Some(n),
             Self::Zero => None,
@@ -93,43 +88,39 @@ impl Backing {
 
 /// Present pages, by virtual page number.
 #[derive(Debug, Default)]
-pub struct Pages {
+pub(crate) struct Pages {
     map: BTreeMap<u64, Backing>,
 }
 
 impl Pages {
-    pub fn get(&self, vpn: u64) -> Option<Backing> {
+    pub(crate) fn get(&self, vpn: u64) -> Option<Backing> {
         self.map.get(&vpn).copied()
     }
 
-    pub fn set(&mut self, vpn: u64, backing: Backing) {
+    pub(crate) fn set(&mut self, vpn: u64, backing: Backing) {
         self.map.insert(vpn, backing);
     }
 
-    pub fn remove_range(&mut self, first: u64, end: u64) {
+    pub(crate) fn remove_range(&mut self, first: u64, end: u64) {
         let doomed: Vec<u64> = self.map.range(first..end).map(|(&v, _)| v).collect();
         for v in doomed {
             self.map.remove(&v);
         }
     }
 
-    pub fn range(&self, first: u64, end: u64) -> impl Iterator<Item = (u64, Backing)> + '_ {
+    pub(crate) fn range(&self, first: u64, end: u64) -> impl Iterator<Item = (u64, Backing)> + '_ {
         self.map.range(first..end).map(|(&v, &b)| (v, b))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut Backing)> {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut Backing)> {
         self.map.iter_mut()
-    }
-
-    pub fn clear(&mut self) {
-        self.map.clear();
     }
 }
 
 /// Page-table pages above the PTE level that exist and the PTE tables that exist. x86-64 with
 /// four levels: a PUD table covers 512 GiB, a PMD table 1 GiB, a PTE table 2 MiB.
 #[derive(Debug)]
-pub struct PageTables {
+pub(crate) struct PageTables {
     pud: BTreeSet<u64>,
     pmd: BTreeSet<u64>,
     pte: BTreeSet<u64>,
@@ -143,7 +134,7 @@ const PMD_SHIFT: u32 = 30;
 const PUD_SHIFT: u32 = 39;
 
 impl PageTables {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // The oracle's own mappings: a static binary near 4 MiB and the stack below 128 TiB.
         let low = 0x40_0000u64;
         let stack = 0x7fff_0000_0000u64;
@@ -160,7 +151,7 @@ impl PageTables {
 
     /// Makes sure the tables for `addr` exist; returns how many table pages were allocated, in
     /// allocation order (PUD, PMD, PTE).
-    pub fn populate(&mut self, addr: u64) -> u32 {
+    pub(crate) fn populate(&mut self, addr: u64) -> u32 {
         let mut allocated = 0;
         if self.pud.insert(addr >> PUD_SHIFT) {
             allocated += 1;
@@ -175,7 +166,7 @@ impl PageTables {
     }
 
     /// Frees the tables whose whole span no longer meets a mapping (Linux `free_pgtables`).
-    pub fn free_unused(&mut self, mapped: impl Fn(u64, u64) -> bool) {
+    pub(crate) fn free_unused(&mut self, mapped: impl Fn(u64, u64) -> bool) {
         self.pte
             .retain(|&i| mapped(i << PTE_SHIFT, (i + 1) << PTE_SHIFT));
         let pinned_pmd = &self.pinned_pmd;

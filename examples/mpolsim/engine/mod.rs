@@ -10,10 +10,10 @@
 mod env;
 mod memory;
 mod numa_maps;
-pub mod script;
+pub(crate) mod script;
 mod sim;
 
-pub use sim::Sim;
+pub(crate) use sim::Sim;
 
 /// Runs `script` on the machine `topology` (run.sh NODES_SPEC words; `None`: the script's
 /// `# topology:` line, else run.sh's default) and returns the whole output: header lines,
@@ -21,13 +21,17 @@ pub use sim::Sim;
 ///
 /// # Errors
 /// A message when the topology cannot be built.
-pub fn run(script: &[u8], topology: Option<&str>) -> Result<String, String> {
+#[allow(
+    dead_code,
+    reason = "the conformance test's entry point; the CLI passes a view"
+)]
+pub(crate) fn run(script: &[u8], topology: Option<&str>) -> Result<String, String> {
     run_with_view(script, topology, View::Kernel)
 }
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
+pub(crate) enum View {
     /// Exactly the oracle's lines (what the conformance tests compare).
     Kernel,
     /// The oracle's lines, and under every `where` a bar per node.
@@ -38,7 +42,11 @@ pub enum View {
 ///
 /// # Errors
 /// A message when the topology cannot be built.
-pub fn run_with_view(script: &[u8], topology: Option<&str>, view: View) -> Result<String, String> {
+pub(crate) fn run_with_view(
+    script: &[u8],
+    topology: Option<&str>,
+    view: View,
+) -> Result<String, String> {
     let directive = script::topology_directive(script);
     let spec = topology
         .map(str::to_owned)

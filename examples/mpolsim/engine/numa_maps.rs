@@ -31,7 +31,7 @@ fn policy_text(sim: &Sim, addr: u64) -> String {
 
 /// The oracle's normalized `numa_maps`: one entry per mapping that starts inside a region,
 /// `NAME+PAGE` and the kernel's text after the address (without `active=`).
-pub fn render(sim: &Sim) -> String {
+pub(crate) fn render(sim: &Sim) -> String {
     let mut entries = Vec::new();
     for m in sim.mm.iter() {
         let Some(region) = sim.regions.containing(m.start()) else {
@@ -80,7 +80,7 @@ pub fn render(sim: &Sim) -> String {
 }
 
 /// The whole file with addresses (the oracle's `debug_numa_maps`).
-pub fn render_debug(sim: &Sim) -> String {
+pub(crate) fn render_debug(sim: &Sim) -> String {
     let mut out = " ok".to_string();
     for (i, m) in sim.mm.iter().enumerate() {
         let _ = write!(
@@ -95,7 +95,7 @@ pub fn render_debug(sim: &Sim) -> String {
 }
 
 /// A bar per node for the pages of a `where` (the friendly view).
-pub fn bars(topo: &Topology, statuses: &[Result<NodeId, Error>]) -> String {
+pub(crate) fn bars(topo: &Topology, statuses: &[Result<NodeId, Error>]) -> String {
     let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
     let mut other = 0;
     for s in statuses {

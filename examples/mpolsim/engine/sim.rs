@@ -10,7 +10,7 @@ use mempolicy::gfp::GfpFlags;
 use mempolicy::policy::{Mempolicy, PolicyDefaults};
 use mempolicy::select::{self, CpuContext, Machine, TaskContext};
 use mempolicy::topology::Topology;
-use mempolicy::weights::WeightTable;
+use mempolicy::weights::{self, WeightTable};
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
 
@@ -26,7 +26,7 @@ use super::View;
 const PIPE_CAPACITY: u64 = 1024;
 /// The inode number the simulated `/dev/zero` shmem objects get; Linux biases shmem
 /// interleave by it, and its value on a real boot cannot be predicted.
-pub const SHMEM_INO: u64 = 3;
+pub(crate) const SHMEM_INO: u64 = 3;
 
 /// The cgroup cpuset of the process.
 #[derive(Debug, Default)]
@@ -36,7 +36,7 @@ struct Cpuset {
 }
 
 /// The simulated machine and process.
-pub struct Sim {
+pub(crate) struct Sim {
     pub(super) topo: Topology,
     pub(super) sys: SystemNodes,
     pub(super) zonelists: Zonelists,
@@ -71,7 +71,7 @@ fn ret(result: Result<i64, Error>) -> String {
 
 impl Sim {
     /// Builds the machine of a run.sh NODES_SPEC.
-    pub fn new(spec: &str) -> Result<Self, String> {
+    pub(crate) fn new(spec: &str) -> Result<Self, String> {
         let topo = Topology::from_nodes_spec(spec).map_err(|e| format!("topology: {e}"))?;
         let vcpus = topo.nr_cpu_ids() as u32;
         let sys = SystemNodes::new(
@@ -104,11 +104,11 @@ impl Sim {
         })
     }
 
-    pub fn set_view(&mut self, view: View) {
+    pub(crate) fn set_view(&mut self, view: View) {
         self.view = view;
     }
 
-    pub fn take_view_lines(&mut self) -> Option<String> {
+    pub(crate) fn take_view_lines(&mut self) -> Option<String> {
         (!self.view_lines.is_empty()).then(|| std::mem::take(&mut self.view_lines))
     }
 
@@ -117,14 +117,9 @@ impl Sim {
         self.topo.node_of_cpu(self.cpu).unwrap_or_default()
     }
 
-    /// The node of the shared zero page: the kernel image sits in the first memory node.
-    pub(super) fn zero_page_node(&self) -> NodeId {
-        self.topo.memory_nodes().first().unwrap_or_default()
-    }
-
     /// The header lines, as the oracle prints them (values that depend on the kernel build,
     /// such as MemTotal, are approximations).
-    pub fn header(&self, cases: usize) -> String {
+    pub(crate) fn header(&self, cases: usize) -> String {
         let t = &self.topo;
         let mut h = String::new();
         h.push_str("# oracle mempolicy v1 (mpolsim)\n# kernel=mpolsim\n");
@@ -183,7 +178,7 @@ impl Sim {
     }
 
     /// Runs one operation line and returns its result fields (each with a leading space).
-    pub fn execute(&mut self, t: &[&[u8]]) -> String {
+    pub(crate) fn execute(&mut self, t: &[&[u8]]) -> String {
         let n = t.len();
         match t[0] {
             b"set_mempolicy" => self.cmd_set_mempolicy(t, n),
@@ -308,6 +303,7 @@ impl Sim {
                 defaults: &self.defaults,
                 weights: &weights,
                 this_node: self.topo.node_of_cpu(self.cpu).unwrap_or_default(),
+                // The kernel image, and so the zero page, sits in the first memory node.
                 zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
                 mems_allowed: *self.task.mems_allowed(),
                 shared_at: &shared_at,
@@ -533,7 +529,6 @@ impl Sim {
                 name,
                 base: at,
                 npages,
-                shared,
             },
         );
         " ok".into()
@@ -846,8 +841,8 @@ impl Sim {
         if n != 1 {
             return " bad=usage".into();
         }
-        // Reading the file allocates a buffer page under the task policy.
-        self.kernel_page();
+        // Reading the file allocates only slab objects; whether that takes a new slab page
+        // (and moves the interleave cursor) varies between runs, so no page is modelled.
         numa_maps::render(self)
     }
 
@@ -855,7 +850,6 @@ impl Sim {
         if n != 1 {
             return " bad=usage".into();
         }
-        self.kernel_page();
         numa_maps::render_debug(self)
     }
 
@@ -871,14 +865,15 @@ impl Sim {
                 s.push_str(&format!(" node{i}=skip"));
                 continue;
             }
-            let file_exists = i < self.topo.nr_node_ids();
-            let result = if !file_exists {
+            // Linux 6.12 has a weight file for every possible node (newer kernels: nodes
+            // with memory only, which `WeightTable::store_node` models).
+            let result = if i >= self.topo.nr_node_ids() {
                 Err(Error::NotFound)
             } else {
-                let node = NodeId::new(i);
                 std::str::from_utf8(w)
                     .map_err(|_| Error::InvalidWeight(0))
-                    .and_then(|text| self.weights.store_node(node, text))
+                    .and_then(weights::parse_weight)
+                    .and_then(|weight| self.weights.set_weight(NodeId::new(i), weight))
             };
             match result {
                 Ok(()) => s.push_str(&format!(" node{i}=ok")),
