@@ -197,6 +197,8 @@ impl Sim {
             b"weights" => self.cmd_weights(t, n),
             b"read_weights" => self.cmd_read_weights(t, n),
             b"cpu" => self.cmd_cpu(t, n),
+            b"auto" => self.cmd_auto(t, n),
+            b"bandwidth" => self.cmd_bandwidth(t, n),
             b"getcpu" => self.cmd_getcpu(n),
             b"cpuset_mems" => self.cmd_cpuset_mems(t, n),
             b"pipe_pages" => self.cmd_pipe_pages(t, n),
@@ -535,8 +537,9 @@ impl Sim {
     }
 
     fn unmap(&mut self, start: u64, len: u64) -> Result<(), Error> {
+        let end = start.checked_add(len).ok_or(Error::InvalidRange(start))?;
         self.mm.munmap(start, len)?;
-        self.pages.remove_range(start / PAGE, (start + len) / PAGE);
+        self.pages.remove_range(start / PAGE, end / PAGE);
         let mm = &self.mm;
         self.tables
             .free_unused(|s, e| mm.overlapping(s, e).next().is_some());
@@ -565,7 +568,9 @@ impl Sim {
         if addr % PAGE != 0 || len == 0 {
             return " err=EINVAL".into();
         }
-        let len = len.div_ceil(PAGE) * PAGE;
+        let Some(len) = len.div_ceil(PAGE).checked_mul(PAGE) else {
+            return " err=EINVAL".into();
+        };
         if let Err(e) = self.unmap(addr, len) {
             return format!(" err={}", err_name(e));
         }
@@ -896,7 +901,8 @@ impl Sim {
         }
         let snapshot = self.weights.snapshot();
         let mut s = " ok".to_string();
-        for i in 0..max {
+        // The oracle would read that many files; a simulator stops at a bound.
+        for i in 0..max.min(1 << 16) {
             if (i as usize) < self.topo.nr_node_ids() {
                 s.push_str(&format!(
                     " node{i}={}",
@@ -909,6 +915,42 @@ impl Sim {
             }
         }
         s
+    }
+
+    /// `auto VALUE`: writes `weighted_interleave/auto` (Linux 6.16+; an mpolsim extension,
+    /// the recorded 6.12 kernel has no such file).
+    fn cmd_auto(&mut self, t: &[&[u8]], n: usize) -> String {
+        if n != 2 {
+            return " bad=usage".into();
+        }
+        let result = std::str::from_utf8(t[1])
+            .map_err(|_| Error::Parse(0))
+            .and_then(|text| self.weights.store_auto(text));
+        match result {
+            Ok(()) => format!(" ok auto={}", self.weights.show_auto().trim_end()),
+            Err(e) => format!(" err={}", err_name(e)),
+        }
+    }
+
+    /// `bandwidth NODE READ WRITE`: the firmware reports a node's bandwidth (Linux:
+    /// `mempolicy_set_node_perf` from HMAT/CDAT, MB/s; an mpolsim extension).
+    fn cmd_bandwidth(&mut self, t: &[&[u8]], n: usize) -> String {
+        if n != 4 {
+            return " bad=usage".into();
+        }
+        let (Some(node), Some(read), Some(write)) = (
+            script::parse_num(t[1]),
+            script::parse_num(t[2]),
+            script::parse_num(t[3]),
+        ) else {
+            return " bad=usage".into();
+        };
+        let result = NodeId::try_new(node)
+            .and_then(|node| self.weights.set_node_bandwidth(node, read, write));
+        match result {
+            Ok(()) => " ret=0".into(),
+            Err(e) => format!(" err={}", err_name(e)),
+        }
     }
 
     fn cmd_cpu(&mut self, t: &[&[u8]], n: usize) -> String {
