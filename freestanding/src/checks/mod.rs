@@ -2,13 +2,18 @@
 //! Checks)` and list it in [`SUITES`].
 
 mod nodemask;
+mod policy;
 mod rcu;
 
 /// A suite: its name (printed as `<name> ok`) and its entry point.
 pub(crate) type Suite = (&'static str, fn(&mut Checks));
 
 /// Every suite, in the order they run.
-pub(crate) const SUITES: &[Suite] = &[("nodemask", nodemask::run), ("rcu", rcu::run)];
+pub(crate) const SUITES: &[Suite] = &[
+    ("nodemask", nodemask::run),
+    ("rcu", rcu::run),
+    ("policy", policy::run),
+];
 
 /// Counts passed and failed checks; prints each failure.
 #[derive(Default)]
