@@ -27,7 +27,7 @@ struct Entry {
 }
 
 /// Remembers where the first eligible zone of recently walked zonelists is (see the
-/// [module docs](self)); one per CPU, owned by the embedder. Never allocates.
+/// module docs of `select::cache`); one per CPU, owned by the embedder. Never allocates.
 ///
 /// Answers are keyed by the zonelist's address. After replacing the zonelists (hotplug:
 /// [`SharedZonelists::publish`](crate::zonelist::SharedZonelists::publish)), call
