@@ -179,7 +179,8 @@ pub(super) fn weighted_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option
 where
     W: WeightSource + ?Sized,
 {
-    let mut ids = [NodeId::new(0); SMALL_MASK];
+    const NODE_0: NodeId = NodeId::new(0);
+    let mut ids = [NODE_0; SMALL_MASK];
     let mut own = [0u8; SMALL_MASK];
     let mut count = 0;
     let mut total = 0u32;
