@@ -210,28 +210,17 @@ impl fmt::Display for Error {
         match *self {
             Self::UnknownMode(m) => write!(f, "mode {m} is not a memory policy mode"),
             Self::ConflictingModeFlags(fl) => {
-                write!(
-                    f,
-                    "mode flags {fl:#x} ask for static and relative nodes at once"
-                )
+                write!(f, "mode flags {fl:#x} ask for static and relative nodes at once")
             }
             Self::BalancingNotSupported(m) => {
-                write!(
-                    f,
-                    "numa balancing is only allowed with bind and prefer (many), not mode {m}"
-                )
+                write!(f, "numa balancing is only allowed with bind and prefer (many), not mode {m}")
             }
             Self::FlagsNotAllowed(fl) => write!(f, "mode flags {fl:#x} are not allowed here"),
             Self::EmptyNodemask => f.write_str("the policy needs at least one allowed node"),
-            Self::UnexpectedNodes(n) => {
-                write!(f, "the policy takes no nodes, but node {n} was given")
-            }
+            Self::UnexpectedNodes(n) => write!(f, "the policy takes no nodes, but node {n} was given"),
             Self::InvalidNode(n) => write!(f, "node {n} is not valid here"),
             Self::NodeBitsBeyondMax(w) => {
-                write!(
-                    f,
-                    "user nodemask word {w} sets nodes at or above MAX_NUMNODES"
-                )
+                write!(f, "user nodemask word {w} sets nodes at or above MAX_NUMNODES")
             }
             Self::MaxnodeTooLarge(m) => write!(f, "maxnode {m} is too large"),
             Self::MaxnodeTooSmall(m) => write!(f, "maxnode {m} is too small"),

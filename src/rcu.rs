@@ -92,9 +92,7 @@ impl Domain {
 
 impl fmt::Debug for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Domain")
-            .field("retired", &self.retired())
-            .finish_non_exhaustive()
+        f.debug_struct("Domain").field("retired", &self.retired()).finish_non_exhaustive()
     }
 }
 
@@ -135,9 +133,7 @@ pub(crate) struct RcuCell<T: Send + Sync + 'static> {
 impl<T: Send + Sync + 'static> RcuCell<T> {
     /// Creates a cell holding `value` (allocates).
     pub(crate) fn new(value: T) -> Self {
-        Self {
-            current: Atomic::new(value),
-        }
+        Self { current: Atomic::new(value) }
     }
 
     /// Returns the current value. The reference lives as long as both the cell and the borrow
@@ -175,9 +171,7 @@ impl<T: Send + Sync + 'static> RcuCell<T> {
     pub(crate) fn publish(&self, value: T, domain: &Domain) {
         let handle = domain.collector.register();
         let guard = handle.pin();
-        let old = self
-            .current
-            .swap(Owned::new(value), Ordering::AcqRel, &guard);
+        let old = self.current.swap(Owned::new(value), Ordering::AcqRel, &guard);
         // SAFETY: the swap unlinked `old`, which came from `Owned`, and only this call holds it.
         unsafe { domain.retire(old, &guard) };
         guard.flush();

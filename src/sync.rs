@@ -31,17 +31,13 @@ impl<T> Mutex<T> {
     /// Creates an unlocked mutex holding `value`.
     #[cfg(not(loom))]
     pub(crate) const fn new(value: T) -> Self {
-        Self {
-            inner: spin::Mutex::new(value),
-        }
+        Self { inner: spin::Mutex::new(value) }
     }
 
     /// Creates an unlocked mutex holding `value`.
     #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
-        Self {
-            inner: loom::sync::Mutex::new(value),
-        }
+        Self { inner: loom::sync::Mutex::new(value) }
     }
 
     /// Acquires the lock, spinning until it is free.
@@ -86,17 +82,13 @@ impl<T> UnsafeCell<T> {
     /// Wraps `value`.
     #[cfg(not(loom))]
     pub(crate) const fn new(value: T) -> Self {
-        Self {
-            inner: core::cell::UnsafeCell::new(value),
-        }
+        Self { inner: core::cell::UnsafeCell::new(value) }
     }
 
     /// Wraps `value`.
     #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
-        Self {
-            inner: loom::cell::UnsafeCell::new(value),
-        }
+        Self { inner: loom::cell::UnsafeCell::new(value) }
     }
 
     /// Calls `f` with a shared raw pointer to the value.

@@ -152,11 +152,7 @@ impl NodeMask {
     /// Returns the mask of nodes `0..count` (Linux: `NODE_MASK_ALL` when
     /// `count == MAX_NUMNODES`); `count` is clamped to [`MAX_NUMNODES`].
     pub const fn first_n(count: usize) -> Self {
-        let count = if count > MAX_NUMNODES {
-            MAX_NUMNODES
-        } else {
-            count
-        };
+        let count = if count > MAX_NUMNODES { MAX_NUMNODES } else { count };
         let mut mask = Self::new();
         let mut i = 0;
         while i < WORDS {
@@ -283,9 +279,7 @@ impl NodeMask {
             i -= 1;
             let w = self.words[i];
             if w != 0 {
-                return Some(NodeId(
-                    (i * WORD_BITS + 63 - w.leading_zeros() as usize) as u16,
-                ));
+                return Some(NodeId((i * WORD_BITS + 63 - w.leading_zeros() as usize) as u16));
             }
         }
         None
@@ -364,10 +358,7 @@ impl NodeMask {
 
     /// Returns an iterator over the nodes in ascending order (Linux: `for_each_node_mask`).
     pub const fn iter(&self) -> Iter {
-        Iter {
-            words: self.words,
-            word: 0,
-        }
+        Iter { words: self.words, word: 0 }
     }
 
     /// Returns the nodes in both masks (Linux: `nodes_and`).
@@ -554,9 +545,7 @@ impl Iterator for Iter {
             let w = self.words[self.word];
             if w != 0 {
                 self.words[self.word] = w & (w - 1);
-                return Some(NodeId(
-                    (self.word * WORD_BITS + w.trailing_zeros() as usize) as u16,
-                ));
+                return Some(NodeId((self.word * WORD_BITS + w.trailing_zeros() as usize) as u16));
             }
             self.word += 1;
         }

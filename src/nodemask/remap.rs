@@ -21,9 +21,7 @@ impl NodeMask {
         if size == 0 {
             return Self::new();
         }
-        self.iter()
-            .map(|n| NodeId((n.index() % size) as u16))
-            .collect()
+        self.iter().map(|n| NodeId((n.index() % size) as u16)).collect()
     }
 
     /// Maps the mask onto `relmap`: the result holds the `m`-th node of `relmap` exactly when

@@ -111,10 +111,7 @@ fn parse_like_bitmap_parselist() {
         NodeMask::parse_list(&MAX_NUMNODES.to_string()),
         Err(Error::NodeOutOfRange(MAX_NUMNODES as u64))
     );
-    assert_eq!(
-        NodeMask::parse_list("1,99999999999"),
-        Err(Error::NumberOverflow(2))
-    );
+    assert_eq!(NodeMask::parse_list("1,99999999999"), Err(Error::NumberOverflow(2)));
     assert_eq!(NodeMask::parse_list("4294967295"), Err(Error::Parse(0)));
 }
 
@@ -124,16 +121,10 @@ fn fold_onto_remap_match_lib_bitmap() {
     assert_eq!(mask("1").fold(0), NodeMask::EMPTY);
     assert_eq!(mask("0,2,9").onto(&mask("4-7")).to_string(), "4,6");
     // nodes_remap: remapped by position, unmapped nodes kept, empty `new` is identity.
-    assert_eq!(
-        mask("0-3").remap(&mask("0-3"), &mask("0-1")).to_string(),
-        "0-1"
-    );
+    assert_eq!(mask("0-3").remap(&mask("0-3"), &mask("0-1")).to_string(), "0-1");
     assert_eq!(mask("3").remap(&mask("0-3"), &mask("0-1")).to_string(), "1");
     assert_eq!(mask("5").remap(&mask("0-3"), &mask("0-1")).to_string(), "5");
-    assert_eq!(
-        mask("2").remap(&mask("0-3"), &NodeMask::EMPTY).to_string(),
-        "2"
-    );
+    assert_eq!(mask("2").remap(&mask("0-3"), &NodeMask::EMPTY).to_string(), "2");
     assert_eq!(n(2).remap(&mask("2-4"), &mask("3-5")), n(3));
 }
 
@@ -150,21 +141,12 @@ fn relative_vectors_from_the_relative_nodes_commit() {
 #[test]
 fn user_abi_reads_maxnode_minus_one_bits() {
     let word = [0b1000u64];
-    assert_eq!(
-        NodeMask::from_user_slice(Some(&word), 4),
-        Ok(NodeMask::EMPTY)
-    );
+    assert_eq!(NodeMask::from_user_slice(Some(&word), 4), Ok(NodeMask::EMPTY));
     assert_eq!(NodeMask::from_user_slice(Some(&word), 5), Ok(mask("3")));
-    assert_eq!(
-        NodeMask::from_user_slice(Some(&word), 1),
-        Ok(NodeMask::EMPTY)
-    );
+    assert_eq!(NodeMask::from_user_slice(Some(&word), 1), Ok(NodeMask::EMPTY));
     assert_eq!(NodeMask::from_user_slice(None, 64), Ok(NodeMask::EMPTY));
     // maxnode 0 wraps to a huge bit count.
-    assert_eq!(
-        NodeMask::from_user_slice(Some(&word), 0),
-        Err(Error::MaxnodeTooLarge(0))
-    );
+    assert_eq!(NodeMask::from_user_slice(Some(&word), 0), Err(Error::MaxnodeTooLarge(0)));
     let mut page = [0u64; 513];
     page[0] = 1;
     assert!(NodeMask::from_user_slice(Some(&page), 32769).is_ok());
@@ -173,10 +155,7 @@ fn user_abi_reads_maxnode_minus_one_bits() {
         Err(Error::MaxnodeTooLarge(32770))
     );
     // A short user buffer faults.
-    assert_eq!(
-        NodeMask::from_user_slice(Some(&[]), 3),
-        Err(Error::Fault(0))
-    );
+    assert_eq!(NodeMask::from_user_slice(Some(&[]), 3), Err(Error::Fault(0)));
 }
 
 #[test]
@@ -191,10 +170,7 @@ fn user_abi_checks_whole_words_above_max() {
         Err(Error::NodeBitsBeyondMax(words as u64))
     );
     user[words] = 0;
-    assert_eq!(
-        NodeMask::from_user_slice(Some(&user), MAX_NUMNODES as u64 + 2),
-        Ok(mask("0"))
-    );
+    assert_eq!(NodeMask::from_user_slice(Some(&user), MAX_NUMNODES as u64 + 2), Ok(mask("0")));
     user[MAX_NUMNODES / 64 - 1] |= 1 << 63;
     let got = NodeMask::from_user_slice(Some(&user), MAX_NUMNODES as u64 + 130).unwrap();
     assert!(got.contains(NodeId::MAX));
@@ -212,10 +188,7 @@ fn to_user_zeroes_the_tail_and_refuses_more_than_a_page() {
     let mut none = [7u64];
     m.to_user_slice(&mut none, u64::MAX, 4).unwrap();
     assert_eq!(none, [7]);
-    assert_eq!(
-        m.to_user(32834, 4, |_, _| Ok(())),
-        Err(Error::MaxnodeTooLarge(32834))
-    );
+    assert_eq!(m.to_user(32834, 4, |_, _| Ok(())), Err(Error::MaxnodeTooLarge(32834)));
     assert!(m.to_user(32769, 4, |_, _| Ok(())).is_ok());
 }
 

@@ -103,12 +103,7 @@ impl Cursor<'_> {
             let start = self.number()?;
             if self.at_end_of_region() {
                 let whole = start.wrapping_add(1);
-                let region = Region {
-                    start,
-                    end: start,
-                    used: whole,
-                    group: whole,
-                };
+                let region = Region { start, end: start, used: whole, group: whole };
                 return Ok((region, self.at_end_of_text()));
             }
             self.expect(b'-')?;
@@ -116,29 +111,13 @@ impl Cursor<'_> {
         };
         if self.at_end_of_region() {
             let whole = end.wrapping_add(1);
-            return Ok((
-                Region {
-                    start,
-                    end,
-                    used: whole,
-                    group: whole,
-                },
-                self.at_end_of_text(),
-            ));
+            return Ok((Region { start, end, used: whole, group: whole }, self.at_end_of_text()));
         }
         self.expect(b':')?;
         let used = self.number()?;
         self.expect(b'/')?;
         let group = self.number()?;
-        Ok((
-            Region {
-                start,
-                end,
-                used,
-                group,
-            },
-            false,
-        ))
+        Ok((Region { start, end, used, group }, false))
     }
 }
 
@@ -187,10 +166,7 @@ impl NodeMask {
     /// ```
     pub fn parse_list(text: &str) -> Result<Self> {
         let mut mask = Self::new();
-        let mut cursor = Cursor {
-            text: text.as_bytes(),
-            pos: 0,
-        };
+        let mut cursor = Cursor { text: text.as_bytes(), pos: 0 };
         loop {
             while cursor.at_separator() {
                 cursor.pos += 1;

@@ -25,18 +25,12 @@ pub struct NodeContext {
 impl NodeContext {
     /// Returns a context with these cpuset nodes and memory nodes.
     pub const fn new(mems_allowed: NodeMask, memory_nodes: NodeMask) -> Self {
-        Self {
-            mems_allowed,
-            memory_nodes,
-        }
+        Self { mems_allowed, memory_nodes }
     }
 
     /// Returns a context without a cpuset restriction: every memory node is allowed.
     pub const fn unrestricted(memory_nodes: NodeMask) -> Self {
-        Self {
-            mems_allowed: memory_nodes,
-            memory_nodes,
-        }
+        Self { mems_allowed: memory_nodes, memory_nodes }
     }
 
     /// Returns the nodes a policy may use: cpuset nodes that have memory (Linux: the
@@ -101,12 +95,16 @@ pub(super) enum Origin {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Mempolicy {
+    /// Never `Default`: that mode has no object.
     pub(super) mode: Mode,
+    /// Invariant: never static and relative together; balancing only with `Bind` or
+    /// `PreferredMany` (and then `internal` has `MOF | MORON`).
     pub(super) flags: ModeFlags,
     pub(super) internal: PolicyFlags,
-    /// The effective nodes (empty for `Local`).
+    /// The effective nodes: empty for `Local`, one node for `Preferred`, else non-empty.
     pub(super) nodes: NodeMask,
     pub(super) home_node: Option<NodeId>,
+    /// Linux's `w` union; its meaning follows `flags` (see `stores_user_nodemask`).
     pub(super) w: StoredMask,
     pub(super) origin: Origin,
 }
@@ -201,6 +199,28 @@ impl Mempolicy {
     ) -> Result<Option<Mempolicy>> {
         let (mode, flags) = Self::sanitize_mode(raw_mode)?;
         Self::create(mode, flags, nodes, ctx)
+    }
+
+    /// Fits a template from [`parse_mpol`](super::parse_mpol) to a context: creates a policy
+    /// from the template's mode, flags and stored nodemask (Linux: the `mpol_new` +
+    /// `mpol_set_nodemask` pair in `mpol_shared_policy_init`, run for each new tmpfs inode).
+    ///
+    /// # Errors
+    /// As [`Mempolicy::create`], e.g. [`Error::EmptyNodemask`] when none of the template's
+    /// nodes is allowed in `ctx`.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::policy::{parse_mpol, NodeContext};
+    /// let template = parse_mpol("interleave=static:1-3", &"0-3".parse()?)?.expect("a policy");
+    /// let ctx = NodeContext::new("2-3".parse()?, "0-3".parse()?);
+    /// let pol = template.contextualize(&ctx)?.expect("a policy");
+    /// assert_eq!(pol.to_string(), "interleave=static:2-3");
+    /// assert_eq!(pol.user_visible_nodes().to_string(), "1-3");
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn contextualize(&self, ctx: &NodeContext) -> Result<Option<Mempolicy>> {
+        Self::create(self.mode, self.flags, self.w.mask(), ctx)
     }
 
     /// The mode checks of `mpol_new`, and an object with the nodes not yet set.

@@ -5,7 +5,10 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::create::Mempolicy;
-use crate::nodemask::{NodeId, MAX_NUMNODES};
+use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
+
+/// Nodes smaller than this are left out of the boot interleave (Linux: `16 << 20`).
+const BOOT_INTERLEAVE_MIN_BYTES: u64 = 16 << 20;
 
 /// The system default policy and the per-node boot policies, built once by the embedder
 /// (Linux: the statics `default_policy` and `preferred_node_policy[MAX_NUMNODES]`, filled
@@ -34,22 +37,15 @@ impl PolicyDefaults {
     /// Builds the default policy and a preferred policy for every possible node (allocates
     /// `MAX_NUMNODES` policies once; Linux: `numa_policy_init`).
     pub fn new() -> Self {
-        let preferred: Vec<Mempolicy> = (0..MAX_NUMNODES)
-            .map(|n| Mempolicy::preferred_node_policy(NodeId::new(n)))
-            .collect();
-        Self {
-            default: Mempolicy::default_policy(),
-            preferred: preferred.into_boxed_slice(),
-        }
+        let preferred: Vec<Mempolicy> =
+            (0..MAX_NUMNODES).map(|n| Mempolicy::preferred_node_policy(NodeId::new(n))).collect();
+        Self { default: Mempolicy::default_policy(), preferred: preferred.into_boxed_slice() }
     }
 
     /// Returns defaults as they are early in boot, before the per-node policies exist:
     /// every lookup without a task policy gives the default policy. Does not allocate.
     pub fn early_boot() -> Self {
-        Self {
-            default: Mempolicy::default_policy(),
-            preferred: Box::new([]),
-        }
+        Self { default: Mempolicy::default_policy(), preferred: Box::new([]) }
     }
 
     /// Returns the system default policy (Linux: `&default_policy`).
@@ -73,9 +69,7 @@ impl PolicyDefaults {
         if let Some(policy) = task_policy {
             return policy;
         }
-        this_node
-            .and_then(|node| self.preferred_node_policy(node))
-            .unwrap_or(&self.default)
+        this_node.and_then(|node| self.preferred_node_policy(node)).unwrap_or(&self.default)
     }
 }
 
@@ -83,4 +77,45 @@ impl Default for PolicyDefaults {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Returns the nodes the boot task interleaves over (Linux: `numa_policy_init`): every
+/// memory node with at least 16 MiB present, or if there is none, the largest memory node
+/// (the lowest-numbered on ties; node 0 if every node is empty, as in Linux).
+///
+/// `present_bytes(node)` gives the memory present on a node. The boot task then gets
+/// `Mempolicy::create(Mode::Interleave, ..)` over these nodes, and the default policy once
+/// boot is done (Linux: `numa_default_policy`).
+///
+/// # Examples
+/// ```
+/// use mempolicy::policy::boot_interleave_nodes;
+/// let memory = "0-2".parse()?;
+/// let sizes = |n: mempolicy::NodeId| [8u64 << 20, 64 << 20, 32 << 20][n.index()];
+/// assert_eq!(boot_interleave_nodes(&memory, sizes).to_string(), "1-2");
+/// let tiny = |n: mempolicy::NodeId| [8u64 << 20, 4 << 20, 8 << 20][n.index()];
+/// assert_eq!(boot_interleave_nodes(&memory, tiny).to_string(), "0");
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub fn boot_interleave_nodes(
+    memory_nodes: &NodeMask,
+    present_bytes: impl Fn(NodeId) -> u64,
+) -> NodeMask {
+    let mut nodes = NodeMask::new();
+    let mut largest = 0;
+    let mut prefer = NodeId::new(0);
+    for node in memory_nodes.iter() {
+        let size = present_bytes(node);
+        if largest < size {
+            largest = size;
+            prefer = node;
+        }
+        if size >= BOOT_INTERLEAVE_MIN_BYTES {
+            nodes.insert(node);
+        }
+    }
+    if nodes.is_empty() {
+        nodes.insert(prefer);
+    }
+    nodes
 }

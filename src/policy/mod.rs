@@ -11,6 +11,8 @@
 //! | `__mpol_equal` | [`Mempolicy::is_equal`] (and `==`) |
 //! | `mpol_to_str` / `mpol_parse_str` | `Display` / [`parse_mpol`] |
 //! | `default_policy`, `preferred_node_policy[]`, `get_task_policy` | [`PolicyDefaults`] |
+//! | `numa_policy_init` (boot interleave) | [`boot_interleave_nodes`] |
+//! | `mpol_shared_policy_init` (template to policy) | [`Mempolicy::contextualize`] |
 //! | `mpol_get` / `mpol_put`, `vma->vm_policy` | [`PolicyRef`], [`PolicySlot`] |
 //!
 //! Which policy applies to an allocation, and which node it picks, is for the selection
@@ -44,7 +46,7 @@ mod refs;
 mod text;
 
 pub use create::{Mempolicy, NodeContext, StoredMask};
-pub use defaults::PolicyDefaults;
+pub use defaults::{boot_interleave_nodes, PolicyDefaults};
 pub use mode::{Mode, ModeFlags, PolicyFlags};
 pub use refs::{PolicyRef, PolicySlot};
 pub use text::parse_mpol;

@@ -2,28 +2,7 @@
 //! (Linux: `mpol_get`, `mpol_put`, `__mpol_put` with `kfree_rcu`, `vma->vm_policy` read
 //! with `READ_ONCE`).
 //!
-//! # Design
-//!
-//! Linux counts references to a `struct mempolicy` and frees it on the last `mpol_put`.
-//! Until 2026 that free was immediate, which broke a lock-free reader: the futex code reads
-//! `vma->vm_policy` under a speculative mmap lock, so `mbind` on another CPU could replace
-//! and free the policy while the futex code was still reading it (CVE-2026-23415). The fix
-//! defers the free by an RCU grace period (`kfree_rcu`).
-//!
-//! Here [`PolicyRef`] is the counted reference (an `Arc`: cloning is `mpol_get`, dropping
-//! is `mpol_put`) and [`PolicySlot`] is the pointer field (`vm_policy`,
-//! `task->mempolicy`): an [`RcuCell`] holding an `Option<PolicyRef>`. A reader loads the
-//! slot through its pinned [`Reader`] without locks or reference counting and gets a plain
-//! borrow. A writer replaces the slot's value; the old `Option<PolicyRef>` is *retired*
-//! into the epoch domain, so the slot's own reference is released only after every reader
-//! that could have loaded it has passed a quiescent state. Whatever other references exist
-//! and whenever they are dropped, the slot's reference keeps the policy alive for as long
-//! as any lock-free reader may use it: the last drop is deferred exactly when it matters.
-//! No `unsafe` is needed here; [`crate::rcu`] holds it all.
-//!
-//! Both types are generic (defaulting to [`Mempolicy`]) so that the loom model in
-//! `loom-tests/tests/policy.rs` can check this exact code with a payload whose accesses
-//! loom tracks.
+//! See [`PolicySlot`] for the design.
 
 use alloc::sync::Arc;
 use core::fmt;
@@ -50,9 +29,7 @@ pub struct PolicyRef<T = Mempolicy> {
 impl<T> PolicyRef<T> {
     /// Wraps `policy` with a count of one (allocates; Linux: `mpol_new` sets `refcnt = 1`).
     pub fn new(policy: T) -> Self {
-        Self {
-            inner: Arc::new(policy),
-        }
+        Self { inner: Arc::new(policy) }
     }
 
     /// Returns whether both refer to the same object (the fast path of Linux's
@@ -78,9 +55,7 @@ impl<T> PolicyRef<T> {
 
 impl<T> Clone for PolicyRef<T> {
     fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-        }
+        Self { inner: Arc::clone(&self.inner) }
     }
 }
 
@@ -119,8 +94,31 @@ impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
 ///
 /// Readers use [`PolicySlot::load`] through the [`Reader`] of their CPU; writers (holding
 /// whatever lock serialises changes to the owning VMA or task, which the slot does not need)
-/// use [`PolicySlot::replace`]. See the [module docs](self) for why the replaced policy
-/// stays valid for readers.
+/// use [`PolicySlot::replace`].
+///
+/// # Design
+///
+/// Linux counts references to a `struct mempolicy` and frees it on the last `mpol_put`.
+/// Until 2026 that free was immediate, which broke a lock-free reader: the futex code reads
+/// `vma->vm_policy` under a speculative mmap lock, so `mbind` on another CPU could replace
+/// and free the policy while the futex code was still reading it (CVE-2026-23415). The fix
+/// defers the free by an RCU grace period (`kfree_rcu`).
+///
+/// Here [`PolicyRef`] is the counted reference (an `Arc`: cloning is `mpol_get`, dropping
+/// is `mpol_put`) and [`PolicySlot`] is the pointer field (`vm_policy`,
+/// `task->mempolicy`): an epoch cell of [`crate::rcu`] holding an `Option<PolicyRef>`. A
+/// reader loads the slot through its pinned [`Reader`] without locks or reference counting
+/// and gets a plain borrow, which the compiler ends before the reader's next
+/// [`Reader::quiescent`] (see the `compile_fail` example below). A writer replaces the slot's value; the old `Option<PolicyRef>` is *retired*
+/// into the epoch domain, so the slot's own reference is released only after every reader
+/// that could have loaded it has passed a quiescent state. Whatever other references exist
+/// and whenever they are dropped, the slot's reference keeps the policy alive for as long
+/// as any lock-free reader may use it: the last drop is deferred exactly when it matters.
+/// No `unsafe` is needed here; [`crate::rcu`] holds it all.
+///
+/// Both types are generic (defaulting to [`Mempolicy`]) so that the loom model in
+/// `loom-tests/tests/policy.rs` can check this exact code with a payload whose accesses
+/// loom tracks.
 ///
 /// # Examples
 /// ```
@@ -135,6 +133,29 @@ impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
 /// assert_eq!(slot.load(&reader).map(|p| p.to_string()), Some("bind:1".into()));
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+///
+/// A borrowed policy cannot be kept across a quiescent state; take a [`PolicyRef`] with
+/// [`PolicySlot::get`] for that:
+/// ```compile_fail
+/// use mempolicy::policy::{Mempolicy, PolicyRef, PolicySlot};
+/// use mempolicy::rcu::Domain;
+/// let domain = Domain::new();
+/// let mut reader = domain.register();
+/// let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
+/// let pol = slot.load(&reader);
+/// reader.quiescent(); // error: `reader` is still borrowed by `pol`
+/// drop(pol);
+/// ```
+/// ```
+/// # use mempolicy::policy::{Mempolicy, PolicyRef, PolicySlot};
+/// # use mempolicy::rcu::Domain;
+/// # let domain = Domain::new();
+/// # let mut reader = domain.register();
+/// # let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
+/// let pol = slot.get(&reader);
+/// reader.quiescent();
+/// assert_eq!(pol.map(|p| p.to_string()), Some("default".into()));
+/// ```
 pub struct PolicySlot<T: Send + Sync + 'static = Mempolicy> {
     cell: RcuCell<Option<PolicyRef<T>>>,
     domain: Domain,
@@ -143,10 +164,7 @@ pub struct PolicySlot<T: Send + Sync + 'static = Mempolicy> {
 impl<T: Send + Sync + 'static> PolicySlot<T> {
     /// Creates a slot holding `initial`, retiring into `domain` (allocates).
     pub fn new(domain: &Domain, initial: Option<PolicyRef<T>>) -> Self {
-        Self {
-            cell: RcuCell::new(initial),
-            domain: domain.clone(),
-        }
+        Self { cell: RcuCell::new(initial), domain: domain.clone() }
     }
 
     /// Returns the current policy without taking a reference (Linux: `READ_ONCE(vma->
@@ -187,8 +205,6 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
 
 impl<T: Send + Sync + 'static> fmt::Debug for PolicySlot<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PolicySlot")
-            .field("domain", &self.domain)
-            .finish_non_exhaustive()
+        f.debug_struct("PolicySlot").field("domain", &self.domain).finish_non_exhaustive()
     }
 }
