@@ -3,6 +3,10 @@
 //!
 //! Placeholder crate docs; replaced when the README lands.
 #![no_std]
+#![cfg_attr(
+    not(test),
+    warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;

@@ -15,7 +15,7 @@
 //! then, the objects retired since that reader's last quiescent state stay allocated;
 //! [`Domain::retired`] tells how many.
 //!
-//! [`RcuCell`] is the building block the rest of the crate uses: one pointer, read lock-free
+//! `RcuCell` is the building block the rest of the crate uses: one pointer, read lock-free
 //! through a reader, replaced whole by writers.
 // Unsafe is allowed here: this module dereferences epoch pointers and retires them.
 #![allow(unsafe_code)]
@@ -152,6 +152,7 @@ impl<T: Send + Sync + 'static> RcuCell<T> {
 
     /// Returns the address of the current value, for change detection only (never
     /// dereferenced).
+    #[allow(dead_code)] // used by readers that detect publishes by address
     pub(crate) fn current_ptr(&self, reader: &Reader) -> *const T {
         self.current.load(Ordering::Acquire, &reader.guard).as_raw()
     }

@@ -4,6 +4,9 @@
 //! itself to loom under `--cfg crossbeam_loom`), so the loom models in `loom-tests/` check the
 //! code that ships. No other module names `core::sync::atomic`, `spin` or `crossbeam_epoch`.
 
+// A facade: not every item is used in every build configuration.
+#![allow(unused_imports, dead_code)]
+
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{
     fence, AtomicBool, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,

@@ -87,7 +87,13 @@ proptest! {
 #[test]
 fn cve_2020_11565_empty_prefer_list_is_refused() {
     let memory: NodeMask = "0-3".parse().unwrap();
-    for text in ["prefer:,", "prefer:", "prefer=static:,", "prefer:,,", "prefer: "] {
+    for text in [
+        "prefer:,",
+        "prefer:",
+        "prefer=static:,",
+        "prefer:,,",
+        "prefer: ",
+    ] {
         assert!(parse_mpol(text, &memory).is_err(), "{text}");
     }
     let pol = parse_mpol("prefer:3", &memory).unwrap().unwrap();

@@ -15,7 +15,10 @@ struct Task {
 impl Task {
     fn new() -> Self {
         let all: NodeMask = "0-3".parse().unwrap();
-        Self { policy: None, ctx: NodeContext::unrestricted(all) }
+        Self {
+            policy: None,
+            ctx: NodeContext::unrestricted(all),
+        }
     }
 
     /// `set_mempolicy MODE FLAGS NODES MAXNODE` in the oracle's syntax.
@@ -52,7 +55,10 @@ impl Task {
         let pol = self.policy.as_ref().expect("an interleave policy");
         assert!(pol.mode().is_interleave());
         let node = pol.nodes().next_in(NodeId::MAX).expect("a node");
-        format!("ret=0 node={node} nodes={}", pol.user_visible_nodes().display_or_none())
+        format!(
+            "ret=0 node={node} nodes={}",
+            pol.user_visible_nodes().display_or_none()
+        )
     }
 
     /// `cpuset_mems NODES`: the cgroup's effective mems change and the policy is rebound.
@@ -74,7 +80,10 @@ impl Task {
             ["get_mempolicy", "0", "64"] => self.get(),
             ["get_mempolicy", "NODE", "64"] => self.get_node(),
             ["get_mempolicy", "MEMS_ALLOWED", "64"] => {
-                format!("ret=0 mode=DEFAULT nodes={}", self.ctx.mems_allowed.display_or_none())
+                format!(
+                    "ret=0 mode=DEFAULT nodes={}",
+                    self.ctx.mems_allowed.display_or_none()
+                )
             }
             ["cpuset_mems", mems] => self.cpuset_mems(mems),
             _ => panic!("unsupported line {line}"),
@@ -131,7 +140,11 @@ fn replay(script: &[(u32, &str, &str)]) {
 }
 
 /// Bit 1023 is inside the mask only when `MAX_NUMNODES` is 1024, as in the recorded kernel.
-const L53: &str = if cfg!(feature = "nodes-1024") { "ret=0" } else { "err=EINVAL" };
+const L53: &str = if cfg!(feature = "nodes-1024") {
+    "ret=0"
+} else {
+    "err=EINVAL"
+};
 
 /// smoke.txt L8-L54 and the recorded answers (results/smoke.out).
 const SMOKE: &[(u32, &str, &str)] = &[
@@ -142,33 +155,73 @@ const SMOKE: &[(u32, &str, &str)] = &[
     (12, "set_mempolicy BIND 0 none 64", "err=EINVAL"),
     (13, "set_mempolicy BIND 0 - 0", "err=EINVAL"),
     (14, "set_mempolicy INTERLEAVE 0 none 64", "err=EINVAL"),
-    (15, "set_mempolicy WEIGHTED_INTERLEAVE 0 none 64", "err=EINVAL"),
+    (
+        15,
+        "set_mempolicy WEIGHTED_INTERLEAVE 0 none 64",
+        "err=EINVAL",
+    ),
     (16, "set_mempolicy PREFERRED_MANY 0 none 64", "err=EINVAL"),
     (17, "set_mempolicy PREFERRED 0 none 64", "ret=0"),
     (18, "get_mempolicy 0 64", "ret=0 mode=LOCAL nodes=none"),
-    (19, "set_mempolicy PREFERRED STATIC_NODES none 64", "err=EINVAL"),
+    (
+        19,
+        "set_mempolicy PREFERRED STATIC_NODES none 64",
+        "err=EINVAL",
+    ),
     (20, "set_mempolicy LOCAL 0 - 0", "ret=0"),
     (21, "get_mempolicy 0 64", "ret=0 mode=LOCAL nodes=none"),
     (22, "set_mempolicy LOCAL 0 1 64", "err=EINVAL"),
-    (23, "set_mempolicy LOCAL RELATIVE_NODES none 64", "err=EINVAL"),
+    (
+        23,
+        "set_mempolicy LOCAL RELATIVE_NODES none 64",
+        "err=EINVAL",
+    ),
     (24, "set_mempolicy PREFERRED 0 1-3 64", "ret=0"),
     (25, "get_mempolicy 0 64", "ret=0 mode=PREFERRED nodes=1"),
     (27, "set_mempolicy BIND 0 5 64", "err=EINVAL"),
     (28, "set_mempolicy BIND 0 1,5 64", "ret=0"),
     (29, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
     (30, "set_mempolicy BIND STATIC_NODES 1,5 64", "ret=0"),
-    (31, "get_mempolicy 0 64", "ret=0 mode=BIND|STATIC_NODES nodes=1,5"),
+    (
+        31,
+        "get_mempolicy 0 64",
+        "ret=0 mode=BIND|STATIC_NODES nodes=1,5",
+    ),
     (32, "set_mempolicy INTERLEAVE RELATIVE_NODES 5 64", "ret=0"),
-    (33, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=5"),
+    (
+        33,
+        "get_mempolicy 0 64",
+        "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=5",
+    ),
     (34, "get_mempolicy NODE 64", "ret=0 node=1 nodes=5"),
-    (36, "set_mempolicy BIND STATIC_NODES|RELATIVE_NODES 0 64", "err=EINVAL"),
+    (
+        36,
+        "set_mempolicy BIND STATIC_NODES|RELATIVE_NODES 0 64",
+        "err=EINVAL",
+    ),
     (37, "set_mempolicy 7 0 0 64", "err=EINVAL"),
     (38, "set_mempolicy BIND 0x1000 0 64", "err=EINVAL"),
     (39, "set_mempolicy BIND NUMA_BALANCING 0-1 64", "ret=0"),
-    (40, "get_mempolicy 0 64", "ret=0 mode=BIND|NUMA_BALANCING nodes=0-1"),
-    (41, "set_mempolicy INTERLEAVE NUMA_BALANCING 0-1 64", "err=EINVAL"),
-    (42, "set_mempolicy PREFERRED_MANY NUMA_BALANCING 2-3 64", "ret=0"),
-    (43, "get_mempolicy 0 64", "ret=0 mode=PREFERRED_MANY|NUMA_BALANCING nodes=2-3"),
+    (
+        40,
+        "get_mempolicy 0 64",
+        "ret=0 mode=BIND|NUMA_BALANCING nodes=0-1",
+    ),
+    (
+        41,
+        "set_mempolicy INTERLEAVE NUMA_BALANCING 0-1 64",
+        "err=EINVAL",
+    ),
+    (
+        42,
+        "set_mempolicy PREFERRED_MANY NUMA_BALANCING 2-3 64",
+        "ret=0",
+    ),
+    (
+        43,
+        "get_mempolicy 0 64",
+        "ret=0 mode=PREFERRED_MANY|NUMA_BALANCING nodes=2-3",
+    ),
     (45, "set_mempolicy BIND 0 0 0", "err=EINVAL"),
     (46, "set_mempolicy BIND 0 0 1", "err=EINVAL"),
     (47, "set_mempolicy BIND 0 0 2", "ret=0"),
@@ -193,7 +246,11 @@ fn cpuset_rebinding_lines_match_linux() {
     replay(&[
         (6, "set_mempolicy INTERLEAVE 0 0-3 64", "ret=0"),
         (7, "cpuset_mems 0-1", "ret=0"),
-        (8, "get_mempolicy MEMS_ALLOWED 64", "ret=0 mode=DEFAULT nodes=0-1"),
+        (
+            8,
+            "get_mempolicy MEMS_ALLOWED 64",
+            "ret=0 mode=DEFAULT nodes=0-1",
+        ),
         (9, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE nodes=0-1"),
         (10, "cpuset_mems 2-3", "ret=0"),
         (11, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE nodes=2-3"),
@@ -207,17 +264,29 @@ fn cpuset_rebinding_lines_match_linux() {
         (22, "set_mempolicy INTERLEAVE STATIC_NODES 1-2 64", "ret=0"),
         (23, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1-2"),
         (24, "cpuset_mems 2-3", "ret=0"),
-        (25, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2"),
+        (
+            25,
+            "get_mempolicy 0 64",
+            "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2",
+        ),
         (26, "get_mempolicy NODE 64", "ret=0 node=2 nodes=1-2"),
         (27, "cpuset_mems 0", "ret=0"),
-        (28, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2"),
+        (
+            28,
+            "get_mempolicy 0 64",
+            "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2",
+        ),
         (29, "get_mempolicy NODE 64", "ret=0 node=0 nodes=1-2"),
         (30, "cpuset_mems 0-3", "ret=0"),
         (31, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1-2"),
         (34, "set_mempolicy INTERLEAVE RELATIVE_NODES 1 64", "ret=0"),
         (35, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1"),
         (36, "cpuset_mems 2-3", "ret=0"),
-        (37, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=1"),
+        (
+            37,
+            "get_mempolicy 0 64",
+            "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=1",
+        ),
         (38, "get_mempolicy NODE 64", "ret=0 node=3 nodes=1"),
         (39, "cpuset_mems 1,3", "ret=0"),
         (40, "get_mempolicy NODE 64", "ret=0 node=3 nodes=1"),
@@ -228,8 +297,16 @@ fn cpuset_rebinding_lines_match_linux() {
         (47, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
         (48, "set_mempolicy BIND STATIC_NODES 2-3 64", "err=EINVAL"),
         (49, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-        (50, "set_mempolicy INTERLEAVE RELATIVE_NODES 2-3 64", "ret=0"),
-        (51, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=2-3"),
+        (
+            50,
+            "set_mempolicy INTERLEAVE RELATIVE_NODES 2-3 64",
+            "ret=0",
+        ),
+        (
+            51,
+            "get_mempolicy 0 64",
+            "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=2-3",
+        ),
         (52, "get_mempolicy NODE 64", "ret=0 node=0 nodes=2-3"),
     ]);
 }
@@ -238,9 +315,16 @@ fn cpuset_rebinding_lines_match_linux() {
 fn errors_name_the_exact_mistake() {
     let ctx = NodeContext::unrestricted("0-3".parse().unwrap());
     let none = NodeMask::new();
-    assert_eq!(Mempolicy::from_raw(7, &none, &ctx).unwrap_err(), Error::UnknownMode(7));
-    assert_eq!(NodeMask::from_user_slice(Some(&[1]), 0).unwrap_err(), Error::MaxnodeTooLarge(0));
-    let pol =
-        Mempolicy::from_raw(Mode::Bind.as_raw(), &"1-2".parse().unwrap(), &ctx).unwrap().unwrap();
+    assert_eq!(
+        Mempolicy::from_raw(7, &none, &ctx).unwrap_err(),
+        Error::UnknownMode(7)
+    );
+    assert_eq!(
+        NodeMask::from_user_slice(Some(&[1]), 0).unwrap_err(),
+        Error::MaxnodeTooLarge(0)
+    );
+    let pol = Mempolicy::from_raw(Mode::Bind.as_raw(), &"1-2".parse().unwrap(), &ctx)
+        .unwrap()
+        .unwrap();
     assert_eq!(pol.to_string(), "bind:1-2");
 }

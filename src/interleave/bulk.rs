@@ -7,24 +7,8 @@
 //! request succeeds in full, as the kernel's arithmetic does; the embedder allocates each
 //! step from its node.
 //!
-//! # Agreement with single picks
-//! - Plain: the per-node totals equal those of `N` calls of
-//!   [`InterleaveCursor::next_interleave`], but the cursor always advances by exactly the
-//!   number of nodes (Linux calls `interleave_nodes` once per node, whatever `N`, even for
-//!   `N == 0`).
-//! - Weighted: the per-node totals equal those of `N` calls of
-//!   [`InterleaveCursor::next_weighted`], and so does the cursor, with one exception: when the
-//!   pages after the carried-over remainder are a whole number of weight rounds, Linux leaves
-//!   the cursor on the *next* node with its full weight where single picks leave it on the
-//!   last node with weight 0. Both states make every later pick, bulk plan and
-//!   `get_mempolicy(MPOL_F_NODE)` answer the same (as long as the weights do not change).
-//!
-//! Linux 6.9 to 7.0 mainline (and the 6.12 the conformance recordings come from) has exactly
-//! this. A 2025 linux-next series ("Skip extra call to `__alloc_pages_bulk` in weighted
-//! interleave") folded the carried-over remainder into the first round, which spreads the
-//! partial round from `il_prev` instead of from the node after it and loses the resume point
-//! when the partial round ends on a node boundary; it did not reach mainline, so it is not
-//! modelled here.
+//! How plans compare with single picks, and which Linux they follow: see the
+//! [`interleave`](crate::interleave#bulk-plans-and-single-picks) module docs.
 
 use super::cursor::{Cycle, InterleaveCursor};
 use super::weights::{effective, WeightSource};
@@ -171,7 +155,8 @@ pub fn bulk_interleave_plan(
 ///
 /// Weights are read once ([`WeightSource::copy_weights`]); 0 is read as 1. Returns the pages
 /// planned: `nr_pages`, or 0 with everything untouched when `nr_pages == 0` or `nodes` is
-/// empty. See the [module docs](self) for how this compares with single picks.
+/// empty. See the [module docs](crate::interleave#bulk-plans-and-single-picks) for how this
+/// compares with single picks.
 ///
 /// # Examples
 /// ```

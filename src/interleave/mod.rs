@@ -25,6 +25,27 @@
 //! caller picks the local node. Linux's `mems_allowed` retry loops have no counterpart: the
 //! caller passes one consistent mask.
 //!
+//! # Bulk plans and single picks
+//! - Plain: the per-node totals equal those of `N` calls of
+//!   [`InterleaveCursor::next_interleave`], but the cursor always advances by exactly the
+//!   number of nodes (Linux calls `interleave_nodes` once per node, whatever `N`, even for
+//!   `N == 0`).
+//! - Weighted: the per-node totals equal those of `N` calls of
+//!   [`InterleaveCursor::next_weighted`], and so does the cursor, with one exception: when the
+//!   pages after the carried-over remainder are a whole number of weight rounds, Linux leaves
+//!   the cursor on the *next* node with its full weight where single picks leave it on the
+//!   last node with weight 0. Both states make every later pick, bulk plan and
+//!   `get_mempolicy(MPOL_F_NODE)` answer the same (as long as the weights do not change).
+//!
+//! This is mainline Linux from 6.9 (when weighted interleave arrived) to the newest copy
+//! checked (about 7.0), and the 6.12 of the conformance recordings. The linux-next snapshot
+//! of mid-2025 instead carries a series ("Skip extra call to `__alloc_pages_bulk` in weighted
+//! interleave") that folds the carried-over remainder into the first round: it hands the
+//! partial round out from `il_prev` rather than from the node after it, and forgets the
+//! resume point when the partial round ends exactly on a node boundary, so its totals and
+//! cursor differ from single picks. That series is not in the later mainline copy, so it is
+//! not modelled here.
+//!
 //! Neighbours: [`crate::weights`] holds the weight table these pickers read through
 //! [`WeightSource`]; [`crate::policy`] decides when a policy interleaves and which index it
 //! uses.

@@ -133,3 +133,25 @@ fn bulk_plans_skip_empty_steps() {
         "N = 0 still moves the cursor once per node"
     );
 }
+
+#[test]
+fn weighted_plan_fills_capacity_without_dropping_steps() {
+    // Every node of a full mask gets a share, and il_prev also gets its carried weight first.
+    let nodes = NodeMask::full();
+    let mut cursor = InterleaveCursor::from_parts(n(0), 2);
+    let mut plan = BulkPlan::new();
+    let pages = 10 * crate::MAX_NUMNODES as u64 + 2;
+    assert_eq!(
+        bulk_weighted_plan(&mut cursor, &nodes, &Uniform, pages, &mut plan),
+        pages
+    );
+    assert_eq!(plan.len(), PLAN_CAPACITY);
+    assert_eq!(plan.total(), pages);
+    assert_eq!(plan.as_slice()[0], (n(0), 2));
+    assert_eq!(plan.pages_on(n(0)), 12);
+    assert_eq!(
+        cursor,
+        InterleaveCursor::from_parts(n(1), 1),
+        "whole rounds: next node, full weight"
+    );
+}

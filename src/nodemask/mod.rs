@@ -512,7 +512,7 @@ impl From<NodeId> for NodeMask {
     }
 }
 
-impl<'a> IntoIterator for &'a NodeMask {
+impl IntoIterator for &NodeMask {
     type Item = NodeId;
     type IntoIter = Iter;
     fn into_iter(self) -> Iter {

@@ -25,12 +25,18 @@ pub struct NodeContext {
 impl NodeContext {
     /// Returns a context with these cpuset nodes and memory nodes.
     pub const fn new(mems_allowed: NodeMask, memory_nodes: NodeMask) -> Self {
-        Self { mems_allowed, memory_nodes }
+        Self {
+            mems_allowed,
+            memory_nodes,
+        }
     }
 
     /// Returns a context without a cpuset restriction: every memory node is allowed.
     pub const fn unrestricted(memory_nodes: NodeMask) -> Self {
-        Self { mems_allowed: memory_nodes, memory_nodes }
+        Self {
+            mems_allowed: memory_nodes,
+            memory_nodes,
+        }
     }
 
     /// Returns the nodes a policy may use: cpuset nodes that have memory (Linux: the

@@ -37,15 +37,22 @@ impl PolicyDefaults {
     /// Builds the default policy and a preferred policy for every possible node (allocates
     /// `MAX_NUMNODES` policies once; Linux: `numa_policy_init`).
     pub fn new() -> Self {
-        let preferred: Vec<Mempolicy> =
-            (0..MAX_NUMNODES).map(|n| Mempolicy::preferred_node_policy(NodeId::new(n))).collect();
-        Self { default: Mempolicy::default_policy(), preferred: preferred.into_boxed_slice() }
+        let preferred: Vec<Mempolicy> = (0..MAX_NUMNODES)
+            .map(|n| Mempolicy::preferred_node_policy(NodeId::new(n)))
+            .collect();
+        Self {
+            default: Mempolicy::default_policy(),
+            preferred: preferred.into_boxed_slice(),
+        }
     }
 
     /// Returns defaults as they are early in boot, before the per-node policies exist:
     /// every lookup without a task policy gives the default policy. Does not allocate.
     pub fn early_boot() -> Self {
-        Self { default: Mempolicy::default_policy(), preferred: Box::new([]) }
+        Self {
+            default: Mempolicy::default_policy(),
+            preferred: Box::new([]),
+        }
     }
 
     /// Returns the system default policy (Linux: `&default_policy`).
@@ -69,7 +76,9 @@ impl PolicyDefaults {
         if let Some(policy) = task_policy {
             return policy;
         }
-        this_node.and_then(|node| self.preferred_node_policy(node)).unwrap_or(&self.default)
+        this_node
+            .and_then(|node| self.preferred_node_policy(node))
+            .unwrap_or(&self.default)
     }
 }
 

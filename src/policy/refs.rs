@@ -29,7 +29,9 @@ pub struct PolicyRef<T = Mempolicy> {
 impl<T> PolicyRef<T> {
     /// Wraps `policy` with a count of one (allocates; Linux: `mpol_new` sets `refcnt = 1`).
     pub fn new(policy: T) -> Self {
-        Self { inner: Arc::new(policy) }
+        Self {
+            inner: Arc::new(policy),
+        }
     }
 
     /// Returns whether both refer to the same object (the fast path of Linux's
@@ -55,7 +57,9 @@ impl<T> PolicyRef<T> {
 
 impl<T> Clone for PolicyRef<T> {
     fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner) }
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
@@ -164,7 +168,10 @@ pub struct PolicySlot<T: Send + Sync + 'static = Mempolicy> {
 impl<T: Send + Sync + 'static> PolicySlot<T> {
     /// Creates a slot holding `initial`, retiring into `domain` (allocates).
     pub fn new(domain: &Domain, initial: Option<PolicyRef<T>>) -> Self {
-        Self { cell: RcuCell::new(initial), domain: domain.clone() }
+        Self {
+            cell: RcuCell::new(initial),
+            domain: domain.clone(),
+        }
     }
 
     /// Returns the current policy without taking a reference (Linux: `READ_ONCE(vma->
@@ -205,6 +212,8 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
 
 impl<T: Send + Sync + 'static> fmt::Debug for PolicySlot<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PolicySlot").field("domain", &self.domain).finish_non_exhaustive()
+        f.debug_struct("PolicySlot")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
     }
 }

@@ -26,7 +26,9 @@ fn set(raw: i32, nodes: &str) -> Result<Option<Mempolicy>, Error> {
 }
 
 fn policy(raw: i32, nodes: &str, ctx: &NodeContext) -> Mempolicy {
-    Mempolicy::from_raw(raw, &mask(nodes), ctx).unwrap().unwrap()
+    Mempolicy::from_raw(raw, &mask(nodes), ctx)
+        .unwrap()
+        .unwrap()
 }
 
 /// What `get_mempolicy(0)` prints in the oracle format: `mode=... nodes=...`.
@@ -63,8 +65,17 @@ fn default_policy_with_nodes_is_einval() {
 #[test]
 fn node_modes_need_nodes() {
     // L12-L16: BIND, INTERLEAVE, WEIGHTED_INTERLEAVE, PREFERRED_MANY with empty masks.
-    for mode in [Mode::Bind, Mode::Interleave, Mode::WeightedInterleave, Mode::PreferredMany] {
-        assert_eq!(set(mode.as_raw(), ""), Err(Error::EmptyNodemask), "{mode:?}");
+    for mode in [
+        Mode::Bind,
+        Mode::Interleave,
+        Mode::WeightedInterleave,
+        Mode::PreferredMany,
+    ] {
+        assert_eq!(
+            set(mode.as_raw(), ""),
+            Err(Error::EmptyNodemask),
+            "{mode:?}"
+        );
     }
 }
 
@@ -101,7 +112,10 @@ fn preferred_keeps_only_the_first_node() {
 fn nodes_without_memory_are_dropped() {
     // L27: only node 5 (offline) is EINVAL; L28/L29: with 1 it is dropped.
     assert_eq!(set(2, "5"), Err(Error::EmptyNodemask));
-    assert_eq!(reported(set(2, "1,5").unwrap().as_ref()), "mode=BIND nodes=1");
+    assert_eq!(
+        reported(set(2, "1,5").unwrap().as_ref()),
+        "mode=BIND nodes=1"
+    );
 }
 
 #[test]
@@ -117,21 +131,33 @@ fn static_nodes_report_the_user_mask() {
 fn relative_nodes_fold_onto_the_allowed_nodes() {
     // L32-L34: {5} relative to 0-3 is the second node, 1 (the interleave cursor shows 1).
     let pol = set(3 | RELATIVE, "5").unwrap().unwrap();
-    assert_eq!(reported(Some(&pol)), "mode=INTERLEAVE|RELATIVE_NODES nodes=5");
+    assert_eq!(
+        reported(Some(&pol)),
+        "mode=INTERLEAVE|RELATIVE_NODES nodes=5"
+    );
     assert_eq!(pol.nodes().first(), Some(NodeId::new(1)));
 }
 
 #[test]
 fn mode_flag_conflicts_and_unknown_bits() {
     // L36: static and relative together.
-    assert_eq!(set(2 | STATIC | RELATIVE, "0"), Err(Error::ConflictingModeFlags(0xc000)));
+    assert_eq!(
+        set(2 | STATIC | RELATIVE, "0"),
+        Err(Error::ConflictingModeFlags(0xc000))
+    );
     // L37: mode 7; L38: unknown flag bit 0x1000 lands in the mode part.
     assert_eq!(set(7, "0"), Err(Error::UnknownMode(7)));
     assert_eq!(set(2 | 0x1000, "0"), Err(Error::UnknownMode(0x1002)));
     assert_eq!(set(-1, "0"), Err(Error::UnknownMode(-1)));
-    assert_eq!(set(i32::MIN | 2, "0"), Err(Error::UnknownMode(i32::MIN | 2)));
+    assert_eq!(
+        set(i32::MIN | 2, "0"),
+        Err(Error::UnknownMode(i32::MIN | 2))
+    );
     // The mode is checked before the flags.
-    assert_eq!(set(7 | STATIC | RELATIVE, ""), Err(Error::UnknownMode(0xc007)));
+    assert_eq!(
+        set(7 | STATIC | RELATIVE, ""),
+        Err(Error::UnknownMode(0xc007))
+    );
 }
 
 #[test]
@@ -141,14 +167,23 @@ fn numa_balancing_only_with_bind_and_preferred_many() {
     assert_eq!(reported(Some(&pol)), "mode=BIND|NUMA_BALANCING nodes=0-1");
     assert_eq!(pol.internal_flags(), PolicyFlags::MOF | PolicyFlags::MORON);
     // L41
-    assert_eq!(set(3 | BALANCING, "0-1"), Err(Error::BalancingNotSupported(3)));
+    assert_eq!(
+        set(3 | BALANCING, "0-1"),
+        Err(Error::BalancingNotSupported(3))
+    );
     // Also refused with PREFERRED, LOCAL (commit 6d2aec9e123b) and DEFAULT.
     for raw in [0, 1, 4, 6] {
-        assert_eq!(set(raw | BALANCING, ""), Err(Error::BalancingNotSupported(raw as u16)));
+        assert_eq!(
+            set(raw | BALANCING, ""),
+            Err(Error::BalancingNotSupported(raw as u16))
+        );
     }
     // L42/L43
     let pol = set(5 | BALANCING, "2-3").unwrap().unwrap();
-    assert_eq!(reported(Some(&pol)), "mode=PREFERRED_MANY|NUMA_BALANCING nodes=2-3");
+    assert_eq!(
+        reported(Some(&pol)),
+        "mode=PREFERRED_MANY|NUMA_BALANCING nodes=2-3"
+    );
 }
 
 #[test]
@@ -180,7 +215,10 @@ fn sanitize_splits_mode_and_flags() {
         Mempolicy::sanitize_mode(0x2005),
         Ok((Mode::PreferredMany, ModeFlags::NUMA_BALANCING))
     );
-    assert_eq!(Mempolicy::sanitize_mode(0x4003), Ok((Mode::Interleave, ModeFlags::RELATIVE_NODES)));
+    assert_eq!(
+        Mempolicy::sanitize_mode(0x4003),
+        Ok((Mode::Interleave, ModeFlags::RELATIVE_NODES))
+    );
     for mode in Mode::ALL {
         assert_eq!(Mode::from_raw(mode.as_raw()), Ok(mode));
     }
@@ -190,11 +228,20 @@ fn sanitize_splits_mode_and_flags() {
 fn nodes_outside_the_cpuset() {
     // cpuset.txt L44-L52, mems 0-1.
     let c = ctx("0-1");
-    assert_eq!(Mempolicy::from_raw(2, &mask("2-3"), &c), Err(Error::EmptyNodemask));
+    assert_eq!(
+        Mempolicy::from_raw(2, &mask("2-3"), &c),
+        Err(Error::EmptyNodemask)
+    );
     assert_eq!(policy(2, "1-3", &c).nodes(), &mask("1"));
-    assert_eq!(Mempolicy::from_raw(2 | STATIC, &mask("2-3"), &c), Err(Error::EmptyNodemask));
+    assert_eq!(
+        Mempolicy::from_raw(2 | STATIC, &mask("2-3"), &c),
+        Err(Error::EmptyNodemask)
+    );
     let rel = policy(3 | RELATIVE, "2-3", &c);
-    assert_eq!(reported(Some(&rel)), "mode=INTERLEAVE|RELATIVE_NODES nodes=2-3");
+    assert_eq!(
+        reported(Some(&rel)),
+        "mode=INTERLEAVE|RELATIVE_NODES nodes=2-3"
+    );
     assert_eq!(rel.nodes(), &mask("0-1"));
     assert_eq!(rel.nodes().first(), Some(NodeId::new(0))); // L52 node=0
 }
@@ -204,7 +251,10 @@ fn memoryless_nodes_count_out_of_relative_positions() {
     // NOTES.md: RELATIVE 11 on 7 memory nodes (node 4 memoryless) is position 4, node 5.
     let c = NodeContext::new(mask("0-7"), mask("0-3,5-7"));
     assert_eq!(policy(3 | RELATIVE, "11", &c).nodes(), &mask("5"));
-    assert_eq!(Mempolicy::from_raw(2, &mask("4"), &c), Err(Error::EmptyNodemask));
+    assert_eq!(
+        Mempolicy::from_raw(2, &mask("4"), &c),
+        Err(Error::EmptyNodemask)
+    );
 }
 
 #[test]
@@ -250,7 +300,12 @@ fn relative_rebind_vectors_from_the_commit() {
     let c47 = NodeContext::new(mask("4-7"), c.memory_nodes);
     let mut pol = policy(3 | RELATIVE, "1-3", &c47);
     assert_eq!(pol.nodes(), &mask("5-7"));
-    for (mems, expect) in [("1-3", "1-3"), ("1-7", "2-4"), ("1,5-6", "1,5-6"), ("1,5-7", "5-7")] {
+    for (mems, expect) in [
+        ("1-3", "1-3"),
+        ("1-7", "2-4"),
+        ("1,5-6", "1,5-6"),
+        ("1,5-7", "5-7"),
+    ] {
         pol.rebind(&mask(mems));
         assert_eq!(pol.nodes(), &mask(expect), "mems {mems}");
         assert_eq!(pol.user_visible_nodes(), mask("1-3"));
@@ -261,11 +316,19 @@ fn relative_rebind_vectors_from_the_commit() {
 fn admin_guide_rebind_examples() {
     let c = NodeContext::unrestricted(mask("0-7"));
     // STATIC interleave over 1-3, cpuset 1-3 -> 3-5: only node 3 remains.
-    let mut pol = policy(3 | STATIC, "1-3", &NodeContext::new(mask("1-3"), c.memory_nodes));
+    let mut pol = policy(
+        3 | STATIC,
+        "1-3",
+        &NodeContext::new(mask("1-3"), c.memory_nodes),
+    );
     pol.rebind(&mask("3-5"));
     assert_eq!(pol.nodes(), &mask("3"));
     // RELATIVE over mems 2-5, then 3-7 gives 3,5-7, then 0,2-3,5 gives 0,2-3,5.
-    let mut rel = policy(3 | RELATIVE, "2-5", &NodeContext::new(mask("2-5"), c.memory_nodes));
+    let mut rel = policy(
+        3 | RELATIVE,
+        "2-5",
+        &NodeContext::new(mask("2-5"), c.memory_nodes),
+    );
     assert_eq!(rel.nodes(), &mask("2-5"));
     rel.rebind(&mask("3-7"));
     assert_eq!(rel.nodes(), &mask("3,5-7"));
@@ -280,7 +343,10 @@ fn plain_rebind_is_lossy_by_position() {
     for (mems, expect) in [("0-1", "0-1"), ("2-3", "2-3"), ("0-3", "0-1")] {
         pol.rebind(&mask(mems));
         assert_eq!(pol.nodes(), &mask(expect), "mems {mems}");
-        assert_eq!(reported(Some(&pol)), alloc::format!("mode=INTERLEAVE nodes={expect}"));
+        assert_eq!(
+            reported(Some(&pol)),
+            alloc::format!("mode=INTERLEAVE nodes={expect}")
+        );
     }
     // L15-L19
     let mut bind = set(2, "3").unwrap().unwrap();
@@ -303,7 +369,10 @@ fn static_rebind_falls_back_to_all_mems() {
     for (mems, first) in [("2-3", 2), ("0", 0), ("0-3", 1)] {
         pol.rebind(&mask(mems));
         assert_eq!(pol.nodes().first(), Some(NodeId::new(first)), "mems {mems}");
-        assert_eq!(reported(Some(&pol)), "mode=INTERLEAVE|STATIC_NODES nodes=1-2");
+        assert_eq!(
+            reported(Some(&pol)),
+            "mode=INTERLEAVE|STATIC_NODES nodes=1-2"
+        );
     }
     assert_eq!(pol.nodes(), &mask("1-2"));
 }
@@ -315,7 +384,10 @@ fn relative_rebind_follows_the_mems() {
     assert_eq!(pol.nodes(), &mask("1"));
     pol.rebind(&mask("2-3"));
     assert_eq!(pol.nodes(), &mask("3"));
-    assert_eq!(reported(Some(&pol)), "mode=INTERLEAVE|RELATIVE_NODES nodes=1");
+    assert_eq!(
+        reported(Some(&pol)),
+        "mode=INTERLEAVE|RELATIVE_NODES nodes=1"
+    );
     pol.rebind(&mask("1,3"));
     assert_eq!(pol.nodes(), &mask("3"));
 }
@@ -340,7 +412,10 @@ fn preferred_policies_are_never_remapped() {
     let mut many = set(5 | STATIC, "2-3").unwrap().unwrap();
     many.rebind(&mask("0-1"));
     assert_eq!(many.nodes(), &mask("2-3"));
-    assert_eq!(reported(Some(&many)), "mode=PREFERRED_MANY|STATIC_NODES nodes=0-1");
+    assert_eq!(
+        reported(Some(&many)),
+        "mode=PREFERRED_MANY|STATIC_NODES nodes=0-1"
+    );
     // Local is a no-op.
     let mut local = set(4, "").unwrap().unwrap();
     local.rebind(&mask("1"));
@@ -377,10 +452,16 @@ fn parses_the_mpol_grammar() {
     let some = |s: &str| Ok(Some(s.to_string()));
     assert_eq!(parse("bind:0-3"), some("bind:0-3"));
     assert_eq!(parse("interleave"), some("interleave:0-3"));
-    assert_eq!(parse("weighted interleave=relative"), some("weighted interleave=relative:0-3"));
+    assert_eq!(
+        parse("weighted interleave=relative"),
+        some("weighted interleave=relative:0-3")
+    );
     assert_eq!(parse("prefer:2"), some("prefer:2"));
     assert_eq!(parse("prefer"), some("local"));
-    assert_eq!(parse("prefer (many)=static:1,3"), some("prefer (many)=static:1,3"));
+    assert_eq!(
+        parse("prefer (many)=static:1,3"),
+        some("prefer (many)=static:1,3")
+    );
     assert_eq!(parse("local"), some("local"));
     assert_eq!(parse("default"), Ok(None));
     assert_eq!(parse("default=bogus"), Ok(None)); // flags unchecked for default
@@ -414,7 +495,9 @@ fn rejects_bad_mpol_strings() {
 
 #[test]
 fn parsed_policies_keep_the_list_as_user_mask() {
-    let pol = parse_mpol("interleave=static:1-2", &mask("0-3")).unwrap().unwrap();
+    let pol = parse_mpol("interleave=static:1-2", &mask("0-3"))
+        .unwrap()
+        .unwrap();
     assert_eq!(pol.stored_mask(), &StoredMask::User(mask("1-2")));
     let local = parse_mpol("prefer", &mask("0-3")).unwrap().unwrap();
     assert_eq!(local.mode(), Mode::Local);
@@ -427,14 +510,25 @@ fn parsed_policies_keep_the_list_as_user_mask() {
 fn task_policy_lookup_order() {
     let defaults = PolicyDefaults::new();
     let own = set(2, "1").unwrap().unwrap();
-    assert!(core::ptr::eq(defaults.get_task_policy(Some(&own), Some(NodeId::new(0))), &own));
+    assert!(core::ptr::eq(
+        defaults.get_task_policy(Some(&own), Some(NodeId::new(0))),
+        &own
+    ));
     let node = defaults.get_task_policy(None, Some(NodeId::new(3)));
     assert_eq!((node.mode(), node.nodes()), (Mode::Preferred, &mask("3")));
-    assert!(core::ptr::eq(defaults.get_task_policy(None, None), defaults.default_policy()));
+    assert!(core::ptr::eq(
+        defaults.get_task_policy(None, None),
+        defaults.default_policy()
+    ));
     let early = PolicyDefaults::early_boot();
-    assert_eq!(early.get_task_policy(None, Some(NodeId::new(3))).mode(), Mode::Local);
     assert_eq!(
-        defaults.preferred_node_policy(NodeId::MAX).map(|p| p.nodes().last()),
+        early.get_task_policy(None, Some(NodeId::new(3))).mode(),
+        Mode::Local
+    );
+    assert_eq!(
+        defaults
+            .preferred_node_policy(NodeId::MAX)
+            .map(|p| p.nodes().last()),
         Some(Some(NodeId::MAX))
     );
 }

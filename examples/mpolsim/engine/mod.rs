@@ -1,0 +1,61 @@
+//! The engine of `mpolsim`: one Linux process on a NUMA machine, driven by a script in the
+//! conformance oracle's language (`shared/conformance/FORMAT.md`), with every memory-policy
+//! decision made by the `mempolicy` crate.
+//!
+//! The engine models what the crate leaves to its embedder: the process's regions at the
+//! oracle's fixed addresses, present pages and the shared zero page, the page-table pages
+//! whose allocation moves the interleave cursor, a pipe whose pages do too, `numa_maps`
+//! text, the sysfs weights, the cgroup cpuset and the current CPU.
+
+mod env;
+mod memory;
+mod numa_maps;
+pub mod script;
+mod sim;
+
+pub use sim::Sim;
+
+/// Runs `script` on the machine `topology` (run.sh NODES_SPEC words; `None`: the script's
+/// `# topology:` line, else run.sh's default) and returns the whole output: header lines,
+/// one `L<n>` line per operation and the trailer.
+///
+/// # Errors
+/// A message when the topology cannot be built.
+pub fn run(script: &[u8], topology: Option<&str>) -> Result<String, String> {
+    run_with_view(script, topology, View::Kernel)
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Exactly the oracle's lines (what the conformance tests compare).
+    Kernel,
+    /// The oracle's lines, and under every `where` a bar per node.
+    Bars,
+}
+
+/// As [`run`], with a choice of view.
+///
+/// # Errors
+/// A message when the topology cannot be built.
+pub fn run_with_view(script: &[u8], topology: Option<&str>, view: View) -> Result<String, String> {
+    let directive = script::topology_directive(script);
+    let spec = topology.map(str::to_owned).or(directive).unwrap_or_default();
+    let mut sim = Sim::new(&spec)?;
+    sim.set_view(view);
+    let lines = script::lines(script);
+    let mut out = sim.header(lines.len());
+    for line in &lines {
+        out.push_str(&format!("L{}", line.number));
+        match &line.tokens {
+            Ok(tokens) => out.push_str(&sim.execute(tokens)),
+            Err(_) => out.push_str(" bad=too_many_tokens"),
+        }
+        out.push('\n');
+        if let Some(extra) = sim.take_view_lines() {
+            out.push_str(&extra);
+        }
+    }
+    out.push_str("# end status=complete\n");
+    Ok(out)
+}
