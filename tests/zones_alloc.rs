@@ -2,8 +2,9 @@
 // A global allocator is an `unsafe impl`; this test file is the only place it is needed.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use std::alloc::System;
 
 use mempolicy::gfp::{self, GfpFlags, ZoneType};
 use mempolicy::topology::Topology;

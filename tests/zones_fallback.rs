@@ -282,3 +282,83 @@ proptest! {
         }
     }
 }
+
+/// Linux's `build_zonelists()` node loop, transcribed literally (one `find_next_best_node()`
+/// scan per step), for every possible node in order with one shared `node_load`.
+fn linux_orders(topo: &Topology, penalty: u64) -> Vec<Vec<NodeId>> {
+    let mut node_load = vec![0u64; topo.nr_node_ids()];
+    let mut all = Vec::new();
+    for local in topo.possible_nodes() {
+        let mut used = NodeMask::new();
+        let mut order = Vec::new();
+        let mut prev = local;
+        loop {
+            let next = if !used.contains(local) && topo.memory_nodes().contains(local) {
+                Some(local)
+            } else {
+                let mut best: Option<(u64, NodeId)> = None;
+                for n in topo.memory_nodes() {
+                    if used.contains(n) {
+                        continue;
+                    }
+                    let mut val = u64::from(topo.distance(local, n)) + u64::from(n < local);
+                    if topo.cpu_nodes().contains(n) {
+                        val += penalty;
+                    }
+                    val = val * mempolicy::MAX_NUMNODES as u64 + node_load[n.index()];
+                    if best.is_none_or(|(min, _)| val < min) {
+                        best = Some((val, n));
+                    }
+                }
+                best.map(|(_, n)| n)
+            };
+            let Some(node) = next else { break };
+            used.insert(node);
+            if topo.distance(local, node) != topo.distance(local, prev) {
+                node_load[node.index()] += 1;
+            }
+            order.push(node);
+            prev = node;
+        }
+        all.push(order);
+    }
+    all
+}
+
+/// Random SLITs drawn from few values, so that ties (and `node_load`) matter.
+fn arb_tied_topology() -> impl Strategy<Value = Topology> {
+    (1usize..=10).prop_flat_map(|nodes| {
+        let dist = proptest::collection::vec(
+            prop_oneof![Just(12u8), Just(20), Just(21), Just(32)],
+            nodes * nodes,
+        );
+        let mem = proptest::collection::vec(any::<bool>(), nodes);
+        (dist, mem).prop_map(move |(mut dist, mem)| {
+            for i in 0..nodes {
+                dist[i * nodes + i] = 10;
+            }
+            let mut b = TopologyBuilder::new().distances(&dist);
+            for (i, &has_mem) in mem.iter().enumerate() {
+                b = b.online(n(i));
+                if has_mem {
+                    b = b.zone(n(i), ZoneType::Normal, 100);
+                }
+                if !has_mem || i % 3 == 0 {
+                    b = b.cpu(i as u32, n(i));
+                }
+            }
+            b.build().unwrap()
+        })
+    })
+}
+
+proptest! {
+    #[test]
+    fn sorted_order_equals_linux_scan(topo in arb_tied_topology(), penalty in 0u32..2) {
+        let lists = Zonelists::build_with(&topo, ZonelistConfig::LINUX.with_cpu_penalty(penalty));
+        let expected = linux_orders(&topo, u64::from(penalty));
+        for (local, want) in topo.possible_nodes().iter().zip(expected) {
+            prop_assert_eq!(lists.fallback_order(local).unwrap(), want.as_slice());
+        }
+    }
+}

@@ -23,7 +23,9 @@ use crate::nodemask::{NodeId, NodeMask};
 ///   than 10, or an off-diagonal entry of 10 or less (SLIT rules; asymmetric tables are
 ///   fine).
 ///
-/// Possible nodes default to the online nodes. An online node with neither CPUs nor memory is
+/// A node's memory state (`N_MEMORY`, `N_HIGH_MEMORY`, `N_NORMAL_MEMORY`) is derived from
+/// its populated zones, so a "memory node without zones" cannot be described. Possible nodes
+/// default to the online nodes. An online node with neither CPUs nor memory is
 /// accepted (after memory hot-remove Linux keeps such a node online).
 ///
 /// # Examples

@@ -43,6 +43,25 @@ pub struct AccessCoordinates {
     pub write_latency: u32,
 }
 
+impl AccessCoordinates {
+    /// Returns the bandwidth automatic interleave weights use: the smaller of read and write
+    /// bandwidth (Linux: `mempolicy_set_node_perf()`, 6.16+).
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::topology::AccessCoordinates;
+    /// let c = AccessCoordinates { read_bandwidth: 300, write_bandwidth: 200, ..Default::default() };
+    /// assert_eq!(c.bandwidth(), 200);
+    /// ```
+    pub const fn bandwidth(&self) -> u32 {
+        if self.read_bandwidth < self.write_bandwidth {
+            self.read_bandwidth
+        } else {
+            self.write_bandwidth
+        }
+    }
+}
+
 /// A validated NUMA machine description (Linux: `node_states[]`, `node_distance()`,
 /// `cpu_to_node()`, the populated zones of each node).
 ///

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::list::{ZoneRef, Zonelist};
 use crate::error::{Error, Result};
 use crate::gfp::ZoneType;
-use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
+use crate::nodemask::{NodeId, MAX_NUMNODES};
 use crate::topology::Topology;
 
 /// How fallback zonelists are ordered (Linux: `numa_zonelist_order`, "Default", "Node" or
@@ -60,7 +60,9 @@ impl ZonelistOrder {
     }
 }
 
-/// Zonelist build settings.
+/// Zonelist build settings (Linux: `numa_zonelist_order` and `PENALTY_FOR_NODE_WITH_CPUS`).
+///
+/// The default, [`ZonelistConfig::LINUX`], reproduces the recorded kernel's lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ZonelistConfig {
     order: ZonelistOrder,
@@ -149,53 +151,48 @@ pub(super) fn build_all(
 }
 
 /// Returns `local`'s fallback node order, updating `node_load` (Linux: the node loop of
-/// `build_zonelists()`): the first node of each new distance group gets one more load, so
-/// equidistant nodes take turns across the lists of different nodes.
+/// `build_zonelists()` around `find_next_best_node()`).
+///
+/// `find_next_best_node()` takes `local` itself first if it has memory, then repeatedly the
+/// unused memory node with the smallest `(distance + [n < local] + [n has CPUs]·penalty) ·
+/// MAX_NUMNODES + node_load[n]`, the lowest number on ties. Within one node's build only the
+/// node just taken has its load raised, and it is no longer a candidate, so the candidates'
+/// values never change while the list grows: taking successive minima is sorting by
+/// `(value, node)`. That gives Linux's order in O(n log n) instead of O(n²).
+///
+/// Afterwards the first node of each new distance group gets one more load, so equidistant
+/// nodes take turns across the lists of different nodes.
 fn node_order(topo: &Topology, local: NodeId, node_load: &mut [u32], penalty: u32) -> Vec<NodeId> {
-    let mut used = NodeMask::new();
-    let mut order = Vec::with_capacity(topo.memory_nodes().weight());
+    let load = |n: NodeId| u64::from(node_load.get(n.index()).copied().unwrap_or(0));
+    let mut ranked: Vec<(u64, NodeId)> = topo
+        .memory_nodes()
+        .iter()
+        .filter(|&n| n != local)
+        .map(|n| {
+            let mut val = u64::from(topo.distance(local, n)) + u64::from(n < local);
+            if topo.cpu_nodes().contains(n) {
+                val += u64::from(penalty);
+            }
+            (val * MAX_NUMNODES as u64 + load(n), n)
+        })
+        .collect();
+    ranked.sort_unstable();
+    let mut order = Vec::with_capacity(ranked.len() + 1);
+    if topo.memory_nodes().contains(local) {
+        order.push(local);
+    }
+    order.extend(ranked.into_iter().map(|(_, n)| n));
+
     let mut prev = local;
-    while let Some(node) = next_best_node(topo, local, &mut used, node_load, penalty) {
+    for &node in &order {
         if topo.distance(local, node) != topo.distance(local, prev) {
-            if let Some(load) = node_load.get_mut(node.index()) {
-                *load = load.saturating_add(1);
+            if let Some(slot) = node_load.get_mut(node.index()) {
+                *slot = slot.saturating_add(1);
             }
         }
-        order.push(node);
         prev = node;
     }
     order
-}
-
-/// Returns the next node for `local`'s fallback list and marks it used (Linux:
-/// `find_next_best_node()`): `local` itself if unused and with memory; otherwise the unused
-/// memory node with the smallest `(distance + [n < local] + [n has CPUs]·penalty) ·
-/// MAX_NUMNODES + node_load[n]`, the lowest number on ties.
-fn next_best_node(
-    topo: &Topology,
-    local: NodeId,
-    used: &mut NodeMask,
-    node_load: &[u32],
-    penalty: u32,
-) -> Option<NodeId> {
-    if !used.contains(local) && topo.memory_nodes().contains(local) {
-        used.insert(local);
-        return Some(local);
-    }
-    let mut best: Option<(u64, NodeId)> = None;
-    for n in topo.memory_nodes().and_not(used).iter() {
-        let mut val = u64::from(topo.distance(local, n)) + u64::from(n < local);
-        if topo.cpu_nodes().contains(n) {
-            val += u64::from(penalty);
-        }
-        val = val * MAX_NUMNODES as u64 + u64::from(node_load.get(n.index()).copied().unwrap_or(0));
-        if best.is_none_or(|(min, _)| val < min) {
-            best = Some((val, n));
-        }
-    }
-    let (_, node) = best?;
-    used.insert(node);
-    Some(node)
 }
 
 /// Node-major list: each node's populated zones, highest first (Linux:

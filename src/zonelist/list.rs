@@ -82,16 +82,19 @@ impl Zonelist {
     }
 
     /// Returns the entries in order.
+    #[inline]
     pub fn as_slice(&self) -> &[ZoneRef] {
         &self.refs
     }
 
     /// Returns the number of entries.
+    #[inline]
     pub fn len(&self) -> usize {
         self.refs.len()
     }
 
     /// Returns whether the list has no entries (a memoryless node's `NoFallback` list).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.refs.is_empty()
     }
@@ -118,12 +121,14 @@ impl Zonelist {
     /// assert!(list.first_zone(ZoneType::Dma32, None).is_none());
     /// # Ok::<(), mempolicy::Error>(())
     /// ```
+    #[inline]
     pub fn first_zone(&self, highest: ZoneType, nodes: Option<&NodeMask>) -> Option<ZoneRef> {
         self.iter(highest, nodes).next()
     }
 
     /// Returns the zones at or below `highest` whose node is in `nodes` (any node if `None`),
     /// in list order (Linux: `for_each_zone_zonelist_nodemask()`). Allocates nothing.
+    #[inline]
     pub fn iter<'a>(&'a self, highest: ZoneType, nodes: Option<&'a NodeMask>) -> ZoneIter<'a> {
         let start = self.first[highest.index()] as usize;
         ZoneIter {
@@ -137,6 +142,7 @@ impl Zonelist {
     /// Like [`Zonelist::iter`], but starting at entry `position` (Linux:
     /// `for_next_zone_zonelist_nodemask()` from a preferred zoneref; see
     /// [`ZoneIter::position`]).
+    #[inline]
     pub fn iter_from<'a>(
         &'a self,
         position: usize,
@@ -154,6 +160,7 @@ impl Zonelist {
 
     /// Returns the index of the first eligible entry at or after `from` (Linux:
     /// `next_zones_zonelist()`).
+    #[inline]
     fn next_eligible(
         &self,
         mut from: usize,
@@ -176,7 +183,8 @@ impl Zonelist {
     }
 }
 
-/// The eligible zones of a zonelist, in order (from [`Zonelist::iter`]).
+/// The eligible zones of a zonelist, in order (Linux: the zoneref cursor of
+/// `for_each_zone_zonelist_nodemask()`); from [`Zonelist::iter`].
 #[derive(Clone, Debug)]
 pub struct ZoneIter<'a> {
     list: &'a Zonelist,
@@ -196,6 +204,7 @@ impl ZoneIter<'_> {
 impl Iterator for ZoneIter<'_> {
     type Item = ZoneRef;
 
+    #[inline]
     fn next(&mut self) -> Option<ZoneRef> {
         let Some(i) = self.list.next_eligible(self.pos, self.highest, self.nodes) else {
             self.pos = self.list.refs.len();

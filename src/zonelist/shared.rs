@@ -4,7 +4,7 @@
 //! Linux rebuilds the zonelists in place under a seqlock (`zonelist_update_seq`), and
 //! allocation paths that fail retry when the sequence changed. Here a rebuild constructs a
 //! complete new [`Zonelists`] off to the side and publishes it with one atomic pointer swap
-//! through [`RcuCell`]; the old set is freed once every [`Reader`] has passed a quiescent
+//! through `RcuCell` (`crate::rcu`); the old set is freed once every [`Reader`] has passed a quiescent
 //! state. A reader therefore walks either the old or the new set from start to end, never a
 //! mix, and never retries.
 

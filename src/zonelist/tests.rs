@@ -231,3 +231,25 @@ fn shared_zonelists_swap_whole_sets() {
     assert!(alloc::format!("{shared:?}").starts_with("SharedZonelists"));
     assert!(shared.domain().owns(&reader));
 }
+
+#[test]
+fn offline_possible_nodes_get_lists_too() {
+    // Linux builds a zonelist for every possible node, so a hot-added node can allocate.
+    let topo = TopologyBuilder::new()
+        .possible("0-3".parse().unwrap())
+        .online(n(0))
+        .online(n(1))
+        .zone(n(0), ZoneType::Normal, 10)
+        .zone(n(1), ZoneType::Normal, 10)
+        .build()
+        .unwrap();
+    let lists = Zonelists::build(&topo);
+    // Equidistant nodes 0 and 1 take turns (node_load) across the lists of nodes 2 and 3.
+    assert_eq!(lists.fallback_order(n(2)).unwrap(), [n(0), n(1)]);
+    assert_eq!(lists.fallback_order(n(3)).unwrap(), [n(1), n(0)]);
+    assert!(lists
+        .zonelist(n(3), ZonelistKind::NoFallback)
+        .unwrap()
+        .is_empty());
+    assert_eq!(lists.fallback_order(n(4)), None);
+}
