@@ -26,8 +26,8 @@ struct Entry {
     first: usize,
 }
 
-/// Remembers where the first eligible zone of recently walked zonelists is; one per CPU,
-/// owned by the embedder. Never allocates.
+/// Remembers where the first eligible zone of recently walked zonelists is (Linux:
+/// `first_zones_zonelist()`, memoized); one per CPU, owned by the embedder. Never allocates.
 ///
 /// Policies change rarely, so the same (zonelist, highest zone, nodemask) question repeats;
 /// the cache answers it in O(1) after the first walk, where a walk may skip dozens of
