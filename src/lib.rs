@@ -14,6 +14,8 @@ pub mod gfp;
 pub mod nodemask;
 pub mod policy;
 pub mod rcu;
+#[cfg(feature = "std")]
+pub mod shim;
 mod sync;
 pub mod topology;
 pub mod weights;
