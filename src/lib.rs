@@ -73,6 +73,8 @@ pub mod nodemask;
 pub mod policy;
 pub mod rcu;
 pub mod select;
+#[cfg(feature = "std")]
+pub mod shim;
 mod sync;
 pub mod topology;
 pub mod weights;

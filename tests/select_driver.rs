@@ -525,3 +525,51 @@ fn a_zone_cache_changes_no_answer() {
     }
     cache.invalidate();
 }
+
+/// A tmpfs-like object: one policy for every page, interleave biased by an inode number.
+struct Shmem {
+    policy: mempolicy::policy::PolicyRef,
+    inode: u64,
+}
+
+impl select::SharedPolicy for Shmem {
+    fn get_policy(
+        &self,
+        _vma: &Vma<'_>,
+        _addr: u64,
+    ) -> (Option<mempolicy::policy::PolicyRef>, u64) {
+        (Some(self.policy.clone()), self.inode)
+    }
+}
+
+#[test]
+fn a_shared_object_policy_beats_the_vma_and_task_policies_and_biases_interleave() {
+    let w = World::recorded();
+    let machine = w.machine();
+    let shm = Shmem {
+        policy: mempolicy::policy::PolicyRef::new(w.policy(Mode::Interleave, "0-3")),
+        inode: 2,
+    };
+    let vma_pol = w.policy(Mode::Bind, "3");
+    let task_pol = w.policy(Mode::Preferred, "1");
+    // File offset 0 at 1 GiB: page k has index inode + k.
+    let vma = Vma::new(1 << 30, 0, Some(&vma_pol)).with_shared(&shm);
+    let cpu = CpuContext::task(n(0));
+    let (pol, ilx) = select::vma_policy(&machine, &vma, (1 << 30) + 4096, 0, Some(&task_pol), cpu);
+    assert_eq!((pol.mode(), ilx), (Mode::Interleave, 3));
+    let mut cursor = InterleaveCursor::new();
+    let mut task = TaskContext::new(Some(&task_pol), &mut cursor);
+    let mut frames = Frames::default();
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let got = select::alloc_vma(&machine, &mut task, cpu, &vma, 1 << 30, 0, gfp, &mut frames);
+    assert_eq!(got.unwrap().map(|s| s.node()), Some(n(2)));
+    // Without the object, the VMA's own policy, then the task's.
+    let plain = Vma::new(1 << 30, 0, Some(&vma_pol));
+    let (pol, _) = select::vma_policy(&machine, &plain, 1 << 30, 0, Some(&task_pol), cpu);
+    assert_eq!(pol.mode(), Mode::Bind);
+    let bare = Vma::new(1 << 30, 0, None);
+    let (pol, _) = select::vma_policy(&machine, &bare, 1 << 30, 0, Some(&task_pol), cpu);
+    assert_eq!(pol.mode(), Mode::Preferred);
+    let (pol, _) = select::vma_policy(&machine, &bare, 1 << 30, 0, None, cpu);
+    assert!(pol.is_builtin());
+}

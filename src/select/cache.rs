@@ -26,8 +26,12 @@ struct Entry {
     first: usize,
 }
 
-/// Remembers where the first eligible zone of recently walked zonelists is (see the
-/// module docs of `select::cache`); one per CPU, owned by the embedder. Never allocates.
+/// Remembers where the first eligible zone of recently walked zonelists is (Linux:
+/// `first_zones_zonelist()`, memoized); one per CPU, owned by the embedder. Never allocates.
+///
+/// Policies change rarely, so the same (zonelist, highest zone, nodemask) question repeats;
+/// the cache answers it in O(1) after the first walk, where a walk may skip dozens of
+/// entries when many nodes lie outside a narrow mask.
 ///
 /// Answers are keyed by the zonelist's address. After replacing the zonelists (hotplug:
 /// [`SharedZonelists::publish`](crate::zonelist::SharedZonelists::publish)), call
