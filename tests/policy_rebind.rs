@@ -41,26 +41,31 @@ fn remap(nodes: &Set, old: &Set, new: &Set) -> Set {
         .collect()
 }
 
-/// The model of a `Bind`/`Interleave` policy: effective nodes, remembered cpuset.
+/// The model of a `Bind`/`Interleave` policy in Linux 6.12: effective nodes and the `w`
+/// union, which holds the caller's mask when any mode flag is set and the cpuset otherwise,
+/// and which the plain remap reads as the old cpuset whatever it holds.
 struct Model {
     flags: ModeFlags,
-    user: Set,
+    w: Set,
     nodes: Set,
-    cpuset: Set,
 }
 
 impl Model {
+    fn stores_user(&self) -> bool {
+        !self.flags.is_empty()
+    }
+
     fn rebind(&mut self, new: &Set) {
-        if !self.flags.intersects(ModeFlags::USER_NODEMASK) && self.cpuset == *new {
+        if !self.stores_user() && self.w == *new {
             return;
         }
         let moved = if self.flags.contains(ModeFlags::STATIC_NODES) {
-            self.user.intersection(new).copied().collect()
+            self.w.intersection(new).copied().collect()
         } else if self.flags.contains(ModeFlags::RELATIVE_NODES) {
-            relative(&self.user, new)
+            relative(&self.w, new)
         } else {
-            let moved = remap(&self.nodes, &self.cpuset, new);
-            self.cpuset = new.clone();
+            let moved = remap(&self.nodes, &self.w, new);
+            self.w = new.clone();
             moved
         };
         self.nodes = if moved.is_empty() { new.clone() } else { moved };
@@ -97,9 +102,8 @@ proptest! {
         };
         let mut model = Model {
             flags,
-            user: set(&user),
+            w: if flags.is_empty() { set(&mems) } else { set(&user) },
             nodes: set(pol.nodes()),
-            cpuset: set(&mems),
         };
         for new in &changes {
             pol.rebind(new);
@@ -110,7 +114,8 @@ proptest! {
             }
         }
         if flags.stores_user_nodemask() {
-            prop_assert_eq!(pol.user_visible_nodes(), user);
+            let w: NodeMask = model.w.iter().map(|&n| mempolicy::NodeId::new(n.into())).collect();
+            prop_assert_eq!(pol.user_visible_nodes(), w);
         } else {
             prop_assert_eq!(pol.user_visible_nodes(), *pol.nodes());
         }
