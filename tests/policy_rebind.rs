@@ -114,7 +114,7 @@ proptest! {
             }
         }
         if flags.stores_user_nodemask() {
-            let w: NodeMask = model.w.iter().map(|&n| mempolicy::NodeId::new(n.into())).collect();
+            let w: NodeMask = model.w.iter().map(|&n| mempolicy::NodeId::new(n)).collect();
             prop_assert_eq!(pol.user_visible_nodes(), w);
         } else {
             prop_assert_eq!(pol.user_visible_nodes(), *pol.nodes());
