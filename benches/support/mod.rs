@@ -1,12 +1,13 @@
 //! Bench helpers: a background writer at a chosen rate, and a minimal spin reader-writer
 //! lock (the crate's `spin` dependency is built without its `rwlock` feature).
 
-use std::cell::UnsafeCell;
-use std::hint;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::cell::UnsafeCell;
+use core::hint;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::time::Duration;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How hard the background writer publishes.
 #[derive(Clone, Copy, Debug)]
