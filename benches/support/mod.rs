@@ -124,6 +124,7 @@ impl<T> SpinRwLock<T> {
         }
         // SAFETY: the writer bit is set and the reader count was zero.
         f(unsafe { &mut *self.value.get() });
-        self.state.store(0, Ordering::Release);
+        // Clear only the writer bit: readers that bumped the count meanwhile take it back.
+        self.state.fetch_and(!WRITER, Ordering::Release);
     }
 }

@@ -16,6 +16,17 @@ use crate::{NodeId, NodeMask, MAX_NUMNODES};
 /// (so the tables retired before can be freed by writers) and remembers the new table.
 ///
 /// Not `Send`: it belongs to one CPU (one thread in the `std` shim).
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let table = mempolicy::weights::WeightTable::new(mempolicy::NodeMask::first_n(1));
+/// send(table.reader());
+/// ```
+/// The table itself is shared freely:
+/// ```
+/// fn share<T: Send + Sync>(_: &T) {}
+/// share(&mempolicy::weights::WeightTable::new(mempolicy::NodeMask::first_n(1)));
+/// ```
 pub struct WeightReader<'t> {
     table: &'t WeightTable,
     reader: Reader,
