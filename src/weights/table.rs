@@ -258,10 +258,12 @@ impl WeightTable {
     /// [`WeightTable::reclaim`] once every registered reader has passed quiescent states after
     /// the publish (the epoch must advance twice, and it advances only when every reader has
     /// caught up). A reader passes one on each read that sees a new table; an idle CPU calls
-    /// [`WeightReader::quiescent`] or drops its reader. With every reader reading between
-    /// publishes, at most the last few (observed: 4) retired tables are pending; a reader that
-    /// never reads nor reports holds back every table retired since its last report, and once
-    /// it reports, at most three rounds of report + reclaim free them all.
+    /// [`WeightReader::quiescent`] or drops its reader. Writers hand retired tables to the
+    /// collector in batches of 8 (a publish stays near the cost of a bare epoch swap), so with
+    /// every reader reading between publishes at most two batches wait (the one being filled
+    /// and the one whose grace period is running; observed: at most 16); a reader that never
+    /// reads nor reports holds back every table retired since its last report, and once it
+    /// reports, [`WeightTable::reclaim`] frees them all.
     pub fn retired(&self) -> usize {
         self.domain.retired()
     }
