@@ -59,6 +59,24 @@
     not(test),
     warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)
 )]
+// No panic reachable from the public API (see `guarantees`): library code only, since tests
+// may unwrap. Arithmetic overflow is left to the edge-value and property tests, which run
+// with overflow checks (`clippy::arithmetic_side_effects` flags every bounded loop counter).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::panic_in_result_fn,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::missing_panics_doc
+    )
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
