@@ -7,6 +7,9 @@
 //! lock-free on every allocation ([`weights`]), the interleave cursor and bulk plans
 //! ([`interleave`]), GFP zone choice and distance-ordered zonelists ([`gfp`], [`zonelist`],
 //! [`topology`]). Behaviour is checked against recordings of a real Linux 6.12 kernel.
+//! [`guarantees`] states what the crate promises: no panics, which reads are lock-free, which
+//! paths never allocate, what may run in interrupt context, the reader contract, each error's
+//! errno, and which Linux version each behaviour follows.
 //!
 //! # Example
 //! ```
@@ -86,6 +89,7 @@ extern crate std;
 pub mod abi;
 mod error;
 pub mod gfp;
+pub mod guarantees;
 pub mod interleave;
 pub mod nodemask;
 pub mod policy;
