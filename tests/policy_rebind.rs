@@ -41,31 +41,28 @@ fn remap(nodes: &Set, old: &Set, new: &Set) -> Set {
         .collect()
 }
 
-/// The model of a `Bind`/`Interleave` policy in Linux 6.12: effective nodes and the `w`
-/// union, which holds the caller's mask when any mode flag is set and the cpuset otherwise,
-/// and which the plain remap reads as the old cpuset whatever it holds.
+/// The model of a `Bind`/`Interleave` policy: effective nodes and Linux's `w` union, which
+/// holds the user nodemask when the flags store it (Linux 6.12: any mode flag, including
+/// `NUMA_BALANCING`) and the remembered cpuset otherwise. The remap branch overwrites the
+/// union with the new cpuset whatever it held.
 struct Model {
     flags: ModeFlags,
-    w: Set,
+    stored: Set,
     nodes: Set,
 }
 
 impl Model {
-    fn stores_user(&self) -> bool {
-        !self.flags.is_empty()
-    }
-
     fn rebind(&mut self, new: &Set) {
-        if !self.stores_user() && self.w == *new {
+        if !self.flags.stores_user_nodemask() && self.stored == *new {
             return;
         }
         let moved = if self.flags.contains(ModeFlags::STATIC_NODES) {
-            self.w.intersection(new).copied().collect()
+            self.stored.intersection(new).copied().collect()
         } else if self.flags.contains(ModeFlags::RELATIVE_NODES) {
-            relative(&self.w, new)
+            relative(&self.stored, new)
         } else {
-            let moved = remap(&self.nodes, &self.w, new);
-            self.w = new.clone();
+            let moved = remap(&self.nodes, &self.stored, new);
+            self.stored = new.clone();
             moved
         };
         self.nodes = if moved.is_empty() { new.clone() } else { moved };
@@ -100,9 +97,10 @@ proptest! {
         else {
             return Ok(());
         };
+        let stored = if flags.stores_user_nodemask() { &user } else { &mems };
         let mut model = Model {
             flags,
-            w: if flags.is_empty() { set(&mems) } else { set(&user) },
+            stored: set(stored),
             nodes: set(pol.nodes()),
         };
         for new in &changes {
@@ -114,8 +112,7 @@ proptest! {
             }
         }
         if flags.stores_user_nodemask() {
-            let w: NodeMask = model.w.iter().map(|&n| mempolicy::NodeId::new(n)).collect();
-            prop_assert_eq!(pol.user_visible_nodes(), w);
+            prop_assert_eq!(set(&pol.user_visible_nodes()), model.stored);
         } else {
             prop_assert_eq!(pol.user_visible_nodes(), *pol.nodes());
         }

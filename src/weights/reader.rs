@@ -88,7 +88,9 @@ impl<'t> WeightReader<'t> {
         let mut total = 0u32;
         for node in nodes {
             let weight = table.weights.get(node.index());
-            out[node.index()] = weight;
+            if let Some(slot) = out.get_mut(node.index()) {
+                *slot = weight;
+            }
             total += u32::from(weight);
         }
         if !ptr::eq(table, self.last) {
