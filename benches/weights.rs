@@ -10,8 +10,8 @@
 
 mod support;
 
-use std::hint::black_box;
-use std::sync::atomic::Ordering;
+use core::hint::black_box;
+use core::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use arc_swap::{ArcSwap, Cache};

@@ -157,10 +157,9 @@ impl ZoneType {
 
     /// Returns the zone type with `index`, or `None` if `index >= NR_ZONE_TYPES`.
     pub const fn from_index(index: usize) -> Option<ZoneType> {
-        if index < NR_ZONE_TYPES {
-            Some(Self::ALL[index])
-        } else {
-            None
+        match Self::ALL.split_at_checked(index) {
+            Some((_, [zone, ..])) => Some(*zone),
+            _ => None,
         }
     }
 

@@ -7,6 +7,9 @@
 //! lock-free on every allocation ([`weights`]), the interleave cursor and bulk plans
 //! ([`interleave`]), GFP zone choice and distance-ordered zonelists ([`gfp`], [`zonelist`],
 //! [`topology`]). Behaviour is checked against recordings of a real Linux 6.12 kernel.
+//! [`guarantees`] states what the crate promises: no panics, which reads are lock-free, which
+//! paths never allocate, what may run in interrupt context, the reader contract, each error's
+//! errno, and which Linux version each behaviour follows.
 //!
 //! # Example
 //! ```
@@ -59,6 +62,24 @@
     not(test),
     warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)
 )]
+// No panic reachable from the public API (see `guarantees`): library code only, since tests
+// may unwrap. Arithmetic overflow is left to the edge-value and property tests, which run
+// with overflow checks (`clippy::arithmetic_side_effects` flags every bounded loop counter).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::panic_in_result_fn,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::missing_panics_doc
+    )
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
@@ -68,6 +89,7 @@ extern crate std;
 pub mod abi;
 mod error;
 pub mod gfp;
+pub mod guarantees;
 pub mod interleave;
 pub mod nodemask;
 pub mod policy;

@@ -24,7 +24,12 @@ use alloc::sync::Arc;
 use core::fmt;
 
 use crate::sync::epoch::{self, Atomic, Collector, Guard, LocalHandle, Owned};
-use crate::sync::{fence, AtomicUsize, Ordering};
+use crate::sync::{fence, AtomicUsize, Mutex, Ordering};
+
+/// How many objects a writer retires before it hands them to the collector (a crossbeam
+/// `flush`, which seals and copies a whole bag). Batching keeps a publish close to the cost of
+/// a bare epoch swap; it bounds how many retired objects wait for [`Domain::reclaim`].
+const RETIRE_BATCH: usize = 8;
 
 /// One reclamation domain: the epoch shared by a set of readers and the objects they read.
 ///
@@ -35,7 +40,25 @@ pub struct Domain {
     /// Objects retired and not yet freed. Shared with the deferred destructors, which must not
     /// hold the collector (that would be a reference cycle).
     retired: Arc<AtomicUsize>,
+    /// The writers' handle, registered once and used only under this lock.
+    writer: Arc<Mutex<Option<WriterHandle>>>,
 }
+
+/// The epoch handle writers pin to swap and retire objects, with the number of objects
+/// retired into its bag since the last flush.
+struct WriterHandle {
+    handle: LocalHandle,
+    unflushed: usize,
+}
+
+// SAFETY: crossbeam's `LocalHandle` is `!Send` because its `Local` keeps counters in `Cell`s
+// and its bag of deferred functions in an `UnsafeCell`, touched through the handle and its
+// guards without synchronization. A `WriterHandle` lives only inside `Domain::writer`, and the
+// handle and every guard pinned from it are used only while that lock is held (no guard
+// escapes `Domain::with_writer`). Uses from different threads are therefore ordered by the
+// lock's acquire and release, exactly as sequential uses by one thread; `Local` keeps no
+// thread identity (no thread-local storage) that a move could invalidate.
+unsafe impl Send for WriterHandle {}
 
 impl Domain {
     /// Creates a new, empty domain.
@@ -51,11 +74,32 @@ impl Domain {
     }
 
     /// Frees every retired object whose grace period has ended. Call it from a context that
-    /// may free memory; writers call it after each publish.
+    /// may free memory (never from inside the allocator); writers call it every few publishes.
     pub fn reclaim(&self) {
-        let handle = self.collector.register();
-        let guard = handle.pin();
-        guard.flush();
+        // Each flush collects a bounded number of bags; repeat while it makes progress.
+        for _ in 0..64 {
+            let before = self.retired();
+            self.with_writer(|unflushed, guard| {
+                guard.flush();
+                *unflushed = 0;
+            });
+            let after = self.retired();
+            if after == 0 || after >= before {
+                break;
+            }
+        }
+    }
+
+    /// Runs `f` with the writers' handle pinned, under the writer lock; `f` also gets the
+    /// count of objects retired since the last flush.
+    fn with_writer<R>(&self, f: impl FnOnce(&mut usize, &Guard) -> R) -> R {
+        let mut slot = self.writer.lock();
+        let writer = slot.get_or_insert_with(|| WriterHandle {
+            handle: self.collector.register(),
+            unflushed: 0,
+        });
+        let guard = writer.handle.pin();
+        f(&mut writer.unflushed, &guard)
     }
 
     /// Returns how many retired objects have not been freed yet.
@@ -164,24 +208,28 @@ impl<T: Send + Sync + 'static> RcuCell<T> {
     /// Calls `f` with the current value, pinning a temporary handle (writer paths only: this
     /// allocates and may free).
     pub(crate) fn with_current<R>(&self, domain: &Domain, f: impl FnOnce(&T) -> R) -> R {
-        let handle = domain.collector.register();
-        let guard = handle.pin();
-        let shared = self.current.load(Ordering::Acquire, &guard);
-        // SAFETY: as in `load`: never null, and `guard` keeps it alive for the call.
-        f(unsafe { shared.deref() })
+        domain.with_writer(|_, guard| {
+            let shared = self.current.load(Ordering::Acquire, guard);
+            // SAFETY: as in `load`: never null, and `guard` keeps it alive for the call.
+            f(unsafe { shared.deref() })
+        })
     }
 
     /// Publishes `value` with one atomic swap, retires the old value into `domain` and frees
     /// whatever has expired. Writers that copy-modify-publish must serialize among themselves.
     pub(crate) fn publish(&self, value: T, domain: &Domain) {
-        let handle = domain.collector.register();
-        let guard = handle.pin();
-        let old = self
-            .current
-            .swap(Owned::new(value), Ordering::AcqRel, &guard);
-        // SAFETY: the swap unlinked `old`, which came from `Owned`, and only this call holds it.
-        unsafe { domain.retire(old, &guard) };
-        guard.flush();
+        let value = Owned::new(value);
+        domain.with_writer(|unflushed, guard| {
+            let old = self.current.swap(value, Ordering::AcqRel, guard);
+            // SAFETY: the swap unlinked `old`, which came from `Owned`, and only this call
+            // holds it.
+            unsafe { domain.retire(old, guard) };
+            *unflushed += 1;
+            if *unflushed >= RETIRE_BATCH {
+                guard.flush();
+                *unflushed = 0;
+            }
+        });
     }
 }
 

@@ -11,9 +11,10 @@
 // Unsafe is needed for the counting `GlobalAlloc` (test only).
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::alloc::System;
 use std::sync::Barrier;
 use std::thread;
 

@@ -1,12 +1,13 @@
 //! Bench helpers: a background writer at a chosen rate, and a minimal spin reader-writer
 //! lock (the crate's `spin` dependency is built without its `rwlock` feature).
 
-use std::cell::UnsafeCell;
-use std::hint;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::cell::UnsafeCell;
+use core::hint;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::time::Duration;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How hard the background writer publishes.
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +124,7 @@ impl<T> SpinRwLock<T> {
         }
         // SAFETY: the writer bit is set and the reader count was zero.
         f(unsafe { &mut *self.value.get() });
-        self.state.store(0, Ordering::Release);
+        // Clear only the writer bit: readers that bumped the count meanwhile take it back.
+        self.state.fetch_and(!WRITER, Ordering::Release);
     }
 }

@@ -36,7 +36,6 @@ fn reader_sees_whole_old_or_whole_new_table() {
                 // to free the old table.
                 table.set_node_bandwidth(n(0), 300, 300).unwrap();
                 table.reclaim();
-                table.reclaim();
             }
         });
 
@@ -51,9 +50,6 @@ fn reader_sees_whole_old_or_whole_new_table() {
         let second = pair(&out);
         assert!(second == old || second == new, "torn table {second:?}");
         assert!(!(first == new && second == old), "went back in time");
-        // Single reads are each from one table (not necessarily the same one).
-        let w0 = reader.weight(n(0));
-        assert!(w0 == 1 || w0 == 3, "weight {w0}");
         drop(reader);
         writer.join().unwrap();
         assert_eq!(pair(table.snapshot().as_array()), new);

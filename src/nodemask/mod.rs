@@ -49,7 +49,13 @@ impl NodeId {
     /// Returns the id for `raw`.
     ///
     /// # Panics
-    /// If `raw >= MAX_NUMNODES`; use [`NodeId::try_new`] for untrusted input.
+    /// If `raw >= MAX_NUMNODES`; use [`NodeId::try_new`] for untrusted input. The library
+    /// itself calls it only with constants.
+    #[allow(
+        clippy::panic,
+        reason = "the documented panic of the const constructor (for constants and statics); \
+                  library code never passes it a run-time value"
+    )]
     pub const fn new(raw: usize) -> Self {
         match Self::try_new(raw as u64) {
             Ok(id) => id,
@@ -162,9 +168,9 @@ impl NodeMask {
         while i < WORDS {
             let lo = i * WORD_BITS;
             if count >= lo + WORD_BITS {
-                mask.words[i] = u64::MAX;
+                mask.set_word(i, u64::MAX);
             } else if count > lo {
-                mask.words[i] = (1u64 << (count - lo)) - 1;
+                mask.set_word(i, (1u64 << (count - lo)) - 1);
             }
             i += 1;
         }
@@ -196,6 +202,22 @@ impl NodeMask {
         &self.words
     }
 
+    /// Returns word `i`, or 0 past the last word (every caller keeps `i < WORDS`).
+    const fn word(&self, i: usize) -> u64 {
+        match self.words.split_at_checked(i) {
+            Some((_, [word, ..])) => *word,
+            _ => 0,
+        }
+    }
+
+    /// Stores word `i`; does nothing past the last word (every caller keeps `i < WORDS`).
+    /// Callers keep the tail invariant themselves.
+    const fn set_word(&mut self, i: usize, value: u64) {
+        if let Some((_, [word, ..])) = self.words.split_at_mut_checked(i) {
+            *word = value;
+        }
+    }
+
     /// The valid bits of word `i`.
     const fn word_limit(i: usize) -> u64 {
         let lo = i * WORD_BITS;
@@ -212,19 +234,21 @@ impl NodeMask {
     const fn clear_tail(&mut self) {
         let mut i = 0;
         while i < WORDS {
-            self.words[i] &= Self::word_limit(i);
+            self.set_word(i, self.word(i) & Self::word_limit(i));
             i += 1;
         }
     }
 
     /// Adds `node` (Linux: `node_set`).
     pub const fn insert(&mut self, node: NodeId) {
-        self.words[node.index() / WORD_BITS] |= 1 << (node.index() % WORD_BITS);
+        let i = node.index() / WORD_BITS;
+        self.set_word(i, self.word(i) | 1 << (node.index() % WORD_BITS));
     }
 
     /// Removes `node` (Linux: `node_clear`).
     pub const fn remove(&mut self, node: NodeId) {
-        self.words[node.index() / WORD_BITS] &= !(1 << (node.index() % WORD_BITS));
+        let i = node.index() / WORD_BITS;
+        self.set_word(i, self.word(i) & !(1 << (node.index() % WORD_BITS)));
     }
 
     /// Returns the mask with `node` added.
@@ -236,7 +260,7 @@ impl NodeMask {
 
     /// Returns whether `node` is in the mask (Linux: `node_isset`).
     pub const fn contains(&self, node: NodeId) -> bool {
-        self.words[node.index() / WORD_BITS] & (1 << (node.index() % WORD_BITS)) != 0
+        self.word(node.index() / WORD_BITS) & (1 << (node.index() % WORD_BITS)) != 0
     }
 
     /// Returns whether the raw node number `raw` is in the mask; numbers at or beyond
@@ -252,7 +276,7 @@ impl NodeMask {
     pub const fn is_empty(&self) -> bool {
         let mut i = 0;
         while i < WORDS {
-            if self.words[i] != 0 {
+            if self.word(i) != 0 {
                 return false;
             }
             i += 1;
@@ -265,7 +289,7 @@ impl NodeMask {
         let mut total = 0;
         let mut i = 0;
         while i < WORDS {
-            total += self.words[i].count_ones() as usize;
+            total += self.word(i).count_ones() as usize;
             i += 1;
         }
         total
@@ -281,7 +305,7 @@ impl NodeMask {
         let mut i = WORDS;
         while i > 0 {
             i -= 1;
-            let w = self.words[i];
+            let w = self.word(i);
             if w != 0 {
                 return Some(NodeId(
                     (i * WORD_BITS + 63 - w.leading_zeros() as usize) as u16,
@@ -297,7 +321,7 @@ impl NodeMask {
             return None;
         }
         let mut i = start / WORD_BITS;
-        let mut w = self.words[i] & (u64::MAX << (start % WORD_BITS));
+        let mut w = self.word(i) & (u64::MAX << (start % WORD_BITS));
         loop {
             if w != 0 {
                 return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
@@ -306,7 +330,7 @@ impl NodeMask {
             if i >= WORDS {
                 return None;
             }
-            w = self.words[i];
+            w = self.word(i);
         }
     }
 
@@ -330,7 +354,7 @@ impl NodeMask {
     pub const fn nth(&self, mut n: usize) -> Option<NodeId> {
         let mut i = 0;
         while i < WORDS {
-            let mut w = self.words[i];
+            let mut w = self.word(i);
             let ones = w.count_ones() as usize;
             if n < ones {
                 while n > 0 {
@@ -355,10 +379,10 @@ impl NodeMask {
         let mut count = 0;
         let mut i = 0;
         while i < word {
-            count += self.words[i].count_ones() as usize;
+            count += self.word(i).count_ones() as usize;
             i += 1;
         }
-        let below = self.words[word] & ((1u64 << (node.index() % WORD_BITS)) - 1);
+        let below = self.word(word) & ((1u64 << (node.index() % WORD_BITS)) - 1);
         Some(count + below.count_ones() as usize)
     }
 
@@ -376,7 +400,7 @@ impl NodeMask {
         let mut out = *self;
         let mut i = 0;
         while i < WORDS {
-            out.words[i] &= other.words[i];
+            out.set_word(i, out.word(i) & other.word(i));
             i += 1;
         }
         out
@@ -388,7 +412,7 @@ impl NodeMask {
         let mut out = *self;
         let mut i = 0;
         while i < WORDS {
-            out.words[i] |= other.words[i];
+            out.set_word(i, out.word(i) | other.word(i));
             i += 1;
         }
         out
@@ -400,7 +424,7 @@ impl NodeMask {
         let mut out = *self;
         let mut i = 0;
         while i < WORDS {
-            out.words[i] &= !other.words[i];
+            out.set_word(i, out.word(i) & !other.word(i));
             i += 1;
         }
         out
@@ -412,7 +436,7 @@ impl NodeMask {
         let mut out = *self;
         let mut i = 0;
         while i < WORDS {
-            out.words[i] ^= other.words[i];
+            out.set_word(i, out.word(i) ^ other.word(i));
             i += 1;
         }
         out
@@ -429,7 +453,7 @@ impl NodeMask {
     pub const fn is_subset(&self, other: &Self) -> bool {
         let mut i = 0;
         while i < WORDS {
-            if self.words[i] & !other.words[i] != 0 {
+            if self.word(i) & !other.word(i) != 0 {
                 return false;
             }
             i += 1;
@@ -441,7 +465,7 @@ impl NodeMask {
     pub const fn intersects(&self, other: &Self) -> bool {
         let mut i = 0;
         while i < WORDS {
-            if self.words[i] & other.words[i] != 0 {
+            if self.word(i) & other.word(i) != 0 {
                 return true;
             }
             i += 1;
@@ -550,10 +574,10 @@ impl Iterator for Iter {
     type Item = NodeId;
 
     fn next(&mut self) -> Option<NodeId> {
-        while self.word < WORDS {
-            let w = self.words[self.word];
+        while let Some(slot) = self.words.get_mut(self.word) {
+            let w = *slot;
             if w != 0 {
-                self.words[self.word] = w & (w - 1);
+                *slot = w & (w - 1);
                 return Some(NodeId(
                     (self.word * WORD_BITS + w.trailing_zeros() as usize) as u16,
                 ));
@@ -564,7 +588,10 @@ impl Iterator for Iter {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let rest: usize = self.words[self.word.min(WORDS)..]
+        let rest: usize = self
+            .words
+            .get(self.word..)
+            .unwrap_or_default()
             .iter()
             .map(|w| w.count_ones() as usize)
             .sum();

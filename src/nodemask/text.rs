@@ -95,8 +95,11 @@ impl Cursor<'_> {
     /// Reads one region. The flag is true when the text ends right after it: Linux stops at
     /// a newline that follows a plain region, but skips one that follows a group pattern.
     fn region(&mut self) -> Result<(Region, bool)> {
-        let rest = &self.text[self.pos..];
-        let (start, end) = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"all") {
+        let rest = self.text.get(self.pos..).unwrap_or_default();
+        let (start, end) = if rest
+            .get(..3)
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"all"))
+        {
             self.pos += 3;
             (0, (MAX_NUMNODES - 1) as u32)
         } else {

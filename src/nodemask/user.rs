@@ -74,7 +74,9 @@ impl NodeMask {
             *slot = read_word(i)?;
         }
         if bits % WORD_BITS != 0 {
-            words[count - 1] &= low_bits(bits % WORD_BITS);
+            if let Some(last) = words.get_mut(count.wrapping_sub(1)) {
+                *last &= low_bits(bits % WORD_BITS);
+            }
         }
         Ok(Self::from_words(words))
     }
@@ -132,8 +134,13 @@ impl NodeMask {
             }
             copy_bytes = kept_bytes;
         }
-        for i in 0..(copy_bytes / 8) as usize {
-            write_word(i, self.words[i])?;
+        for (i, &word) in self
+            .words
+            .iter()
+            .enumerate()
+            .take((copy_bytes / 8) as usize)
+        {
+            write_word(i, word)?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::create::Mempolicy;
-use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
+use crate::nodemask::{NodeId, NodeMask};
 
 /// Nodes smaller than this are left out of the boot interleave (Linux: `16 << 20`).
 const BOOT_INTERLEAVE_MIN_BYTES: u64 = 16 << 20;
@@ -37,8 +37,9 @@ impl PolicyDefaults {
     /// Builds the default policy and a preferred policy for every possible node (allocates
     /// `MAX_NUMNODES` policies once; Linux: `numa_policy_init`).
     pub fn new() -> Self {
-        let preferred: Vec<Mempolicy> = (0..MAX_NUMNODES)
-            .map(|n| Mempolicy::preferred_node_policy(NodeId::new(n)))
+        let preferred: Vec<Mempolicy> = NodeMask::full()
+            .iter()
+            .map(Mempolicy::preferred_node_policy)
             .collect();
         Self {
             default: Mempolicy::default_policy(),

@@ -177,16 +177,24 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
     /// Returns the current policy without taking a reference (Linux: `READ_ONCE(vma->
     /// vm_policy)` under RCU). The borrow ends before the reader's next quiescent state.
     ///
-    /// `reader` must belong to the slot's domain (checked in debug builds).
+    /// `None` also when `reader` belongs to another [`Domain`] (a programming error: such a
+    /// reader would not keep the policy alive), as for
+    /// [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load).
     pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a T> {
-        debug_assert!(self.domain.owns(reader), "reader of another domain");
+        if !self.domain.owns(reader) {
+            return None;
+        }
         self.cell.load(reader).as_deref()
     }
 
     /// Returns a counted reference to the current policy (Linux: `mpol_get` under RCU), to
     /// keep it beyond the reader's next quiescent state.
+    ///
+    /// `None` also when `reader` belongs to another [`Domain`], as for [`PolicySlot::load`].
     pub fn get(&self, reader: &Reader) -> Option<PolicyRef<T>> {
-        debug_assert!(self.domain.owns(reader), "reader of another domain");
+        if !self.domain.owns(reader) {
+            return None;
+        }
         self.cell.load(reader).clone()
     }
 

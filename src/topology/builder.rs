@@ -148,8 +148,11 @@ impl TopologyBuilder {
                     "a zone manages more pages than it has",
                 ));
             }
-            if let Some(spans) = zones.get_mut(node.index()) {
-                spans[zone.index()] = span;
+            let slot = zones
+                .get_mut(node.index())
+                .and_then(|spans| spans.get_mut(zone.index()));
+            if let Some(slot) = slot {
+                *slot = span;
             }
         }
 
@@ -179,7 +182,7 @@ impl TopologyBuilder {
         for (index, spans) in zones.iter().enumerate() {
             let node = NodeId::try_new(index as u64)?;
             for zone in ZoneType::ALL {
-                if !spans[zone.index()].is_populated() {
+                if !spans.get(zone.index()).is_some_and(ZoneSpan::is_populated) {
                     continue;
                 }
                 memory.insert(node);

@@ -179,7 +179,7 @@ impl Topology {
     pub fn zone(&self, node: NodeId, zone: ZoneType) -> ZoneSpan {
         self.zones
             .get(node.index())
-            .map(|z| z[zone.index()])
+            .and_then(|spans| spans.get(zone.index()).copied())
             .unwrap_or_default()
     }
 

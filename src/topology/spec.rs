@@ -88,8 +88,8 @@ impl Spec {
             return Err(Error::InvalidTopology("cpu 0 must be on node 0"));
         }
         let mut mem = self.mem.unwrap_or_else(|| alloc::vec![256]);
-        if mem.len() == 1 {
-            mem.resize(nodes, mem[0]);
+        if let &[only] = mem.as_slice() {
+            mem.resize(nodes, only);
         }
         if mem.len() != nodes {
             return Err(Error::InvalidTopology("mem= needs 1 value or one per node"));

@@ -46,6 +46,12 @@ impl Cells {
     /// Returns the weight at `index` (taken modulo `MAX_NUMNODES`, which never changes a
     /// `NodeId` index).
     #[inline]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`index & INDEX_MASK < MAX_NUMNODES` because MAX_NUMNODES is a power of two \
+                  (asserted above); the mask lets the compiler drop the bounds check on the \
+                  hottest read"
+    )]
     pub(crate) fn get(&self, index: usize) -> u8 {
         // SAFETY: (1) the pointer comes from a live cell borrowed for this call; (2) no write
         // can happen while `&self` is shared (field invariant); (3) the index is masked into

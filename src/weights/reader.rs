@@ -16,6 +16,17 @@ use crate::{NodeId, NodeMask, MAX_NUMNODES};
 /// (so the tables retired before can be freed by writers) and remembers the new table.
 ///
 /// Not `Send`: it belongs to one CPU (one thread in the `std` shim).
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let table = mempolicy::weights::WeightTable::new(mempolicy::NodeMask::first_n(1));
+/// send(table.reader());
+/// ```
+/// The table itself is shared freely:
+/// ```
+/// fn share<T: Send + Sync>(_: &T) {}
+/// share(&mempolicy::weights::WeightTable::new(mempolicy::NodeMask::first_n(1)));
+/// ```
 pub struct WeightReader<'t> {
     table: &'t WeightTable,
     reader: Reader,
@@ -77,7 +88,9 @@ impl<'t> WeightReader<'t> {
         let mut total = 0u32;
         for node in nodes {
             let weight = table.weights.get(node.index());
-            out[node.index()] = weight;
+            if let Some(slot) = out.get_mut(node.index()) {
+                *slot = weight;
+            }
             total += u32::from(weight);
         }
         if !ptr::eq(table, self.last) {

@@ -1,6 +1,6 @@
 //! Automatic weights from node bandwidths (Linux: `reduce_interleave_weights`).
 
-use crate::{NodeMask, MAX_NUMNODES};
+use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// How finely bandwidth shares are resolved: a node's automatic weight is its share of the
 /// total bandwidth in 32nds (Linux: `weightiness` in `reduce_interleave_weights`).
@@ -37,11 +37,11 @@ pub fn reduce_interleave_weights(
     let mut weights = [1u8; MAX_NUMNODES];
     let total: u128 = memory_nodes
         .iter()
-        .map(|n| u128::from(bandwidth[n.index()]))
+        .map(|n| u128::from(bandwidth_of(bandwidth, n)))
         .sum();
     let mut divisor = 0u8;
     for node in memory_nodes {
-        let bw = u128::from(bandwidth[node.index()]);
+        let bw = u128::from(bandwidth_of(bandwidth, node));
         let scaled = u128::from(WEIGHTINESS) * bw;
         // `bw <= total`, so the quotient is at most 32 and fits in a `u8`.
         let weight = if bw != 0 && total < scaled {
@@ -49,7 +49,9 @@ pub fn reduce_interleave_weights(
         } else {
             1
         };
-        weights[node.index()] = weight;
+        if let Some(slot) = weights.get_mut(node.index()) {
+            *slot = weight;
+        }
         divisor = if divisor == 0 {
             weight
         } else {
@@ -58,10 +60,17 @@ pub fn reduce_interleave_weights(
     }
     if divisor > 1 {
         for node in memory_nodes {
-            weights[node.index()] /= divisor;
+            if let Some(slot) = weights.get_mut(node.index()) {
+                *slot /= divisor;
+            }
         }
     }
     weights
+}
+
+/// Returns `node`'s entry of `bandwidth` (0 is never needed: a `NodeId` is in range).
+fn bandwidth_of(bandwidth: &[u64; MAX_NUMNODES], node: NodeId) -> u64 {
+    bandwidth.get(node.index()).copied().unwrap_or(0)
 }
 
 /// Greatest common divisor (Euclid).

@@ -114,7 +114,8 @@ fn until_nul(bytes: &[u8]) -> &[u8] {
     bytes
         .iter()
         .position(|&b| b == 0)
-        .map_or(bytes, |end| &bytes[..end])
+        .and_then(|end| bytes.get(..end))
+        .unwrap_or(bytes)
 }
 
 /// `kstrtoull(s, 0, ..)`, reporting every failure as `Error::Parse(offset)`.

@@ -31,7 +31,11 @@ impl Weights {
 
     /// Returns the weight of `node`, always in `1..=255` (Linux: `get_il_weight`).
     pub const fn get(&self, node: NodeId) -> u8 {
-        self.weights[node.index()]
+        // The fallback is never taken: a `NodeId` is below `MAX_NUMNODES`.
+        match self.weights.split_at_checked(node.index()) {
+            Some((_, [weight, ..])) => *weight,
+            _ => 1,
+        }
     }
 
     /// Returns whether the weights were computed from bandwidths (Linux: `mode_auto`).
@@ -61,7 +65,7 @@ impl fmt::Debug for Weights {
             .map_or(0, |i| i + 1);
         f.debug_struct("Weights")
             .field("auto", &self.auto)
-            .field("weights", &&self.weights[..used])
+            .field("weights", &self.weights.get(..used).unwrap_or_default())
             .finish_non_exhaustive()
     }
 }
@@ -159,7 +163,9 @@ impl WeightTable {
         }
         let mut writer = self.writer.lock();
         let mut next = writer.current;
-        next.weights[node.index()] = weight;
+        if let Some(slot) = next.weights.get_mut(node.index()) {
+            *slot = weight;
+        }
         next.auto = false;
         self.publish(&mut writer.current, next);
         Ok(())
@@ -207,7 +213,9 @@ impl WeightTable {
     /// `Result` keeps the Linux signature for a future fallible allocation path.
     pub fn set_node_bandwidth(&self, node: NodeId, read: u64, write: u64) -> Result<()> {
         let mut writer = self.writer.lock();
-        writer.bandwidth[node.index()] = read.min(write);
+        if let Some(slot) = writer.bandwidth.get_mut(node.index()) {
+            *slot = read.min(write);
+        }
         writer.bandwidth_known = true;
         if writer.current.auto {
             let next = Weights {
@@ -244,7 +252,12 @@ impl WeightTable {
 
     /// Returns the bandwidth recorded for `node` (0 if none).
     pub fn bandwidth(&self, node: NodeId) -> u64 {
-        self.writer.lock().bandwidth[node.index()]
+        self.writer
+            .lock()
+            .bandwidth
+            .get(node.index())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Frees every retired table whose grace period has ended (allocator-safe contexts only).
@@ -258,10 +271,12 @@ impl WeightTable {
     /// [`WeightTable::reclaim`] once every registered reader has passed quiescent states after
     /// the publish (the epoch must advance twice, and it advances only when every reader has
     /// caught up). A reader passes one on each read that sees a new table; an idle CPU calls
-    /// [`WeightReader::quiescent`] or drops its reader. With every reader reading between
-    /// publishes, at most the last few (observed: 4) retired tables are pending; a reader that
-    /// never reads nor reports holds back every table retired since its last report, and once
-    /// it reports, at most three rounds of report + reclaim free them all.
+    /// [`WeightReader::quiescent`] or drops its reader. Writers hand retired tables to the
+    /// collector in batches of 8 (a publish stays near the cost of a bare epoch swap), so with
+    /// every reader reading between publishes at most two batches wait (the one being filled
+    /// and the one whose grace period is running; observed: at most 16); a reader that never
+    /// reads nor reports holds back every table retired since its last report, and once it
+    /// reports, [`WeightTable::reclaim`] frees them all.
     pub fn retired(&self) -> usize {
         self.domain.retired()
     }

@@ -130,7 +130,7 @@ impl Zonelist {
     /// in list order (Linux: `for_each_zone_zonelist_nodemask()`). Allocates nothing.
     #[inline]
     pub fn iter<'a>(&'a self, highest: ZoneType, nodes: Option<&'a NodeMask>) -> ZoneIter<'a> {
-        let start = self.first[highest.index()] as usize;
+        let start = self.first_at_or_below(highest);
         ZoneIter {
             list: self,
             pos: start,
@@ -149,13 +149,22 @@ impl Zonelist {
         highest: ZoneType,
         nodes: Option<&'a NodeMask>,
     ) -> ZoneIter<'a> {
-        let start = position.max(self.first[highest.index()] as usize);
+        let start = position.max(self.first_at_or_below(highest));
         ZoneIter {
             list: self,
             pos: start,
             highest,
             nodes,
         }
+    }
+
+    /// Returns the index of the first entry with zone type at or below `highest` (the length
+    /// if none; the table has an entry for every zone type).
+    #[inline]
+    fn first_at_or_below(&self, highest: ZoneType) -> usize {
+        self.first
+            .get(highest.index())
+            .map_or(self.refs.len(), |&i| i as usize)
     }
 
     /// Returns the index of the first eligible entry at or after `from` (Linux:

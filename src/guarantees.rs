@@ -1,0 +1,234 @@
+//! What the crate promises: panics, locks, allocation, calling contexts, the reader
+//! contract, errors and the Linux versions followed. Documentation only; every claim names
+//! the test that checks it.
+//!
+//! # No panics
+//!
+//! No input reaches a panic through the public API. Library code is built with
+//! `deny(clippy::unwrap_used, expect_used, panic, panic_in_result_fn, indexing_slicing,
+//! string_slice, unreachable, todo, unimplemented, missing_panics_doc)` (see `lib.rs`), and
+//! two exceptions remain, each with its reason:
+//!
+//! * [`NodeId::new`](crate::NodeId::new) panics for a number at or above
+//!   [`MAX_NUMNODES`](crate::MAX_NUMNODES), as documented: it is the `const` constructor for
+//!   constants and `static`s. The library calls it with constants only; untrusted numbers go
+//!   through [`NodeId::try_new`](crate::NodeId::try_new).
+//! * The weight cells index their array with `index & (MAX_NUMNODES - 1)`, which is in
+//!   bounds because `MAX_NUMNODES` is a power of two (a `const` assertion).
+//!
+//! Arithmetic on user-controlled values is checked or wrapping exactly where Linux wraps
+//! (`maxnode - 1`, `start + len`). `tests/edge_values.rs` drives every public entry point
+//! with edge values (0, 1, `MAX_NUMNODES - 1`, `MAX_NUMNODES`, `u64::MAX`, `i32::MIN`, empty
+//! and full masks, garbage text) and random integers, at both node counts and with overflow
+//! checks on. A bad argument is an [`Error`](crate::Error) and changes nothing, except
+//! where Linux keeps partial work (documented on the function, e.g.
+//! [`set_mempolicy_home_node`](crate::abi::set_mempolicy_home_node)).
+//!
+//! # Lock-free reads
+//!
+//! Shared state that every CPU reads is replaced whole by writers and read without locks,
+//! read-modify-write instructions or retries:
+//!
+//! | read | how | replaced by |
+//! |---|---|---|
+//! | interleave weights | [`WeightReader`](crate::weights::WeightReader) (one per CPU) | [`WeightTable`](crate::weights::WeightTable) writers |
+//! | zonelists | [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), then plain walks | [`SharedZonelists::publish`](crate::zonelist::SharedZonelists::publish), [`rebuild`](crate::zonelist::SharedZonelists::rebuild) |
+//! | a task or range policy | [`PolicySlot::load`](crate::policy::PolicySlot::load) | [`PolicySlot::replace`](crate::policy::PolicySlot::replace) |
+//!
+//! [`PolicySlot::get`](crate::policy::PolicySlot::get) is lock-free too, but takes a counted
+//! reference (one atomic increment). Each read sees the old or the new object, whole, and
+//! the old one stays allocated until the reader's next quiescent state (below). This is
+//! model-checked with loom (`loom-tests/tests/{weights,zonelist,policy,rcu}.rs`) and
+//! stress-tested in `tests/cve_regressions.rs`.
+//!
+//! Writers allocate the new object, publish it with one atomic swap, and free expired
+//! objects on their own path. Weight and zonelist writers serialize on a spin lock, since
+//! they copy, modify and publish; [`PolicySlot::replace`](crate::policy::PolicySlot::replace)
+//! swaps in a finished policy and needs none.
+//!
+//! # What never allocates
+//!
+//! | path | checked by |
+//! |---|---|
+//! | node masks: every constructor, query and set operation, `fold`/`onto`/`remap`, [`parse_list`](crate::NodeMask::parse_list), `Display` into a caller's writer, [`from_user`](crate::NodeMask::from_user)/[`to_user`](crate::NodeMask::to_user) | `tests/guarantees_alloc.rs` |
+//! | policy construction and checks: [`Mempolicy::sanitize_mode`](crate::policy::Mempolicy::sanitize_mode), [`create`](crate::policy::Mempolicy::create), [`from_raw`](crate::policy::Mempolicy::from_raw), [`rebind`](crate::policy::Mempolicy::rebind), [`parse_mpol`](crate::policy::parse_mpol) (a [`Mempolicy`](crate::policy::Mempolicy) lives on the stack) | `tests/guarantees_alloc.rs` |
+//! | GFP zone choice ([`gfp::zone_for`](crate::gfp::zone_for)) | `tests/guarantees_alloc.rs` |
+//! | interleave picks, the cursor and bulk plans ([`BulkPlan`](crate::interleave::BulkPlan) has a fixed capacity) | `tests/interleave_alloc.rs` |
+//! | zonelist walks ([`Zonelist::iter`](crate::zonelist::Zonelist::iter), `first_zone`, `iter_from`) | `tests/zones_alloc.rs` |
+//! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced), [`ZoneCache`](crate::select::ZoneCache) | `tests/select_noalloc.rs` |
+//! | weight reads and the quiescent states they report | `tests/weights_alloc.rs` |
+//! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
+//! | syscall validation and queries: every `get_mempolicy`, every failing `set_mempolicy` and `mbind` check (holes and `MPOL_MF_STRICT` included), `set_mempolicy_home_node` with nothing to act on, [`migrate_pairs`](crate::abi::migrate_pairs) | `tests/abi_alloc.rs` |
+//!
+//! What does allocate: building things ([`Topology`](crate::topology::Topology),
+//! [`Zonelists`](crate::zonelist::Zonelists),
+//! [`PolicyDefaults::new`](crate::policy::PolicyDefaults::new), [`PolicyRef::new`](crate::policy::PolicyRef::new)),
+//! every writer (weights, zonelists, [`PolicySlot::replace`](crate::policy::PolicySlot::replace) and
+//! [`get_slow`](crate::policy::PolicySlot::get_slow)), [`Domain::register`](crate::rcu::Domain::register),
+//! [`Domain::reclaim`](crate::rcu::Domain::reclaim), [`WeightTable::reader`](crate::weights::WeightTable::reader),
+//! dropping a [`Reader`](crate::rcu::Reader), and the successful syscalls, which install
+//! policies and split ranges ([`AddressSpace`](crate::abi::AddressSpace),
+//! [`SharedPolicy`](crate::abi::SharedPolicy)). `ToString` on a mask or policy allocates the
+//! `String`; formatting into a caller's buffer does not.
+//!
+//! # Calling contexts
+//!
+//! **Interrupt handlers and code with preemption disabled** may call what neither locks nor
+//! allocates: mask and policy operations, GFP zone choice, interleave picks and bulk plans,
+//! zonelist walks, the selection and allocation driver (the [`FrameSource`](crate::select::FrameSource)
+//! is the embedder's), and the lock-free reads above through the CPU's own readers,
+//! including [`Reader::quiescent`](crate::rcu::Reader::quiescent) and the quiescent states a
+//! [`WeightReader`](crate::weights::WeightReader) reports itself. A reader serves one context
+//! at a time (`&mut`): give interrupt handlers their own reader, registered at boot, or keep
+//! interrupts off while the task's reader is borrowed. In interrupt context pass
+//! [`CpuContext::interrupt`](crate::select::CpuContext::interrupt), so that the task's policy
+//! and cpuset are ignored, as in Linux.
+//!
+//! **Not there**, only where the kernel may sleep or at least allocate and free: every
+//! writer ([`WeightTable`](crate::weights::WeightTable)'s `set_*`, `store_*`, `snapshot`,
+//! `is_auto`, `bandwidth`, `memory_nodes`; [`SharedZonelists::publish`](crate::zonelist::SharedZonelists::publish)
+//! and `rebuild`; [`PolicySlot::replace`](crate::policy::PolicySlot::replace) and `get_slow`),
+//! [`Domain::register`](crate::rcu::Domain::register),
+//! [`Domain::reclaim`](crate::rcu::Domain::reclaim), `WeightTable::reclaim`, dropping a
+//! reader, building topologies and zonelists, and the syscall layer. They allocate or free,
+//! and the writers take a spin lock that an interrupted writer on the same CPU may hold.
+//!
+//! # The reader contract
+//!
+//! A [`Reader`](crate::rcu::Reader) is a CPU's handle on a [`Domain`](crate::rcu::Domain):
+//! registered once (allocates), pinned from then on, and `!Send`.
+//! [`Reader::quiescent`](crate::rcu::Reader::quiescent) reports a quiescent state:
+//!
+//! 1. **The caller keeps nothing it read through the reader.** Borrowed results
+//!    ([`PolicySlot::load`](crate::policy::PolicySlot::load),
+//!    [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load)) borrow the reader,
+//!    and `quiescent` takes `&mut self`, so the borrow checker enforces this. Counted
+//!    references ([`PolicySlot::get`](crate::policy::PolicySlot::get)) stay valid.
+//! 2. **It costs one epoch store.** It never allocates, frees, blocks, spins or locks
+//!    (crossbeam-epoch's `repin`); it is safe in interrupt context on the reader's CPU.
+//! 3. **Objects retired before the call may be freed afterwards**, once every registered
+//!    reader of the domain has passed such a state, by a later writer or
+//!    [`Domain::reclaim`](crate::rcu::Domain::reclaim), never inside `quiescent` itself.
+//! 4. **Loads after the call see every publish the new epoch accounts for** (an acquire
+//!    fence follows the store).
+//! 5. **Liveness is the embedder's.** Call it from the idle loop or the scheduler tick on
+//!    every CPU. A reader that never reports one delays reclamation forever (memory grows,
+//!    nothing becomes unsafe); [`Domain::retired`](crate::rcu::Domain::retired) counts what
+//!    waits. Dropping a reader is a quiescent state too.
+//! 6. **A reader of another domain protects nothing**, so the lock-free reads answer `None`
+//!    for it instead of a reference they could not keep alive.
+//!
+//! ```
+//! use mempolicy::policy::{Mempolicy, PolicyRef, PolicySlot};
+//! use mempolicy::rcu::Domain;
+//!
+//! let domain = Domain::new();
+//! let mut reader = domain.register();
+//! let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
+//! let seen = slot.load(&reader).map(|p| p.to_string());
+//! slot.replace(None); // the old policy is retired, not freed: `reader` may still use it
+//! domain.reclaim();
+//! assert_eq!(domain.retired(), 1);
+//! for _ in 0..4 {
+//!     reader.quiescent(); // nothing from before is used after this
+//!     domain.reclaim();
+//! }
+//! assert_eq!(domain.retired(), 0);
+//! assert_eq!(seen.as_deref(), Some("default"));
+//! assert!(slot.load(&Domain::new().register()).is_none()); // a stranger sees nothing
+//! ```
+//!
+//! ```compile_fail
+//! # use mempolicy::policy::{Mempolicy, PolicyRef, PolicySlot};
+//! # use mempolicy::rcu::Domain;
+//! # let domain = Domain::new();
+//! # let mut reader = domain.register();
+//! # let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
+//! let policy = slot.load(&reader);
+//! reader.quiescent(); // error: `reader` is still borrowed by `policy`
+//! drop(policy);
+//! ```
+//!
+//! # Errors and errno
+//!
+//! Every fallible call returns [`Error`](crate::Error); [`Error::errno`](crate::Error::errno)
+//! is the errno Linux gives for the same input. The payload is the offending value.
+//!
+//! | variant | errno | meaning | raised by |
+//! |---|---|---|---|
+//! | `UnknownMode(mode)` | `EINVAL` | not an `MPOL_*` mode, or unknown flag bits | `sanitize_mode`, the syscalls |
+//! | `ConflictingModeFlags(flags)` | `EINVAL` | static and relative nodes together | `sanitize_mode` |
+//! | `BalancingNotSupported(mode)` | `EINVAL` | `NUMA_BALANCING` with a mode other than bind and prefer (many) | `sanitize_mode` |
+//! | `FlagsNotAllowed(flags)` | `EINVAL` | static/relative on a mode without nodes | `create`, `parse_mpol` |
+//! | `EmptyNodemask` | `EINVAL` | no node left after fitting to the cpuset | `create`, `parse_mpol`, `migrate_pages` |
+//! | `UnexpectedNodes(node)` | `EINVAL` | nodes for `default` or `local` | `create` |
+//! | `InvalidNode(node)` | `EINVAL` | node out of range, offline, or without memory where memory is needed | `NodeId::try_new`, `parse_mpol`, `alloc_on_node`, `set_mempolicy_home_node` |
+//! | `NodeBitsBeyondMax(word)` | `EINVAL` | a user nodemask sets bits at or above `MAX_NUMNODES` | `from_user` |
+//! | `MaxnodeTooLarge(maxnode)` | `EINVAL` | more than a page of nodemask | `from_user`, `to_user` |
+//! | `MaxnodeTooSmall(maxnode)` | `EINVAL` | `maxnode < nr_node_ids` | `get_mempolicy` |
+//! | `InvalidFlags(flags)` | `EINVAL` | unknown or contradictory flag word | `get_mempolicy`, `mbind`, `set_mempolicy_home_node` |
+//! | `Unaligned(addr)` | `EINVAL` | address not page aligned | `mbind`, `set_mempolicy_home_node`, `mmap`, `munmap` |
+//! | `InvalidRange(start)` | `EINVAL` | range wraps, is empty, or overlaps; `addr` without `MPOL_F_ADDR` | the syscalls, `mmap`, `munmap` |
+//! | `Fault(addr)` | `EFAULT` | user memory not readable/writable, or no mapping | the syscalls, `from_user`, `to_user` |
+//! | `Parse(offset)` | `EINVAL` | malformed text | `parse_list`, `parse_mpol`, sysfs parsers, `from_nodes_spec`, `ZonelistOrder::from_sysctl` |
+//! | `NodeOutOfRange(node)` | `ERANGE` | a nodelist names a node beyond the mask | `parse_list` |
+//! | `NumberOverflow(offset)` | `EOVERFLOW` | a number does not fit 32 bits | `parse_list`, `parse_mpol`, `from_nodes_spec` |
+//! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` | `set_weight`, `parse_weight` |
+//! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
+//! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
+//! | `InvalidTopology(why)` | `EINVAL` | inconsistent machine description | `TopologyBuilder::build`, `from_nodes_spec` |
+//! | `PermissionDenied` | `EPERM` | missing `CAP_SYS_NICE` or ptrace access | `mbind`, `migrate_pages`, [`MigrateHooks`](crate::abi::MigrateHooks) |
+//! | `NotFound` | `ENOENT` | nothing to act on; a weight file of a node without memory | `set_mempolicy_home_node`, `store_node`, `show_node` |
+//! | `NotSupported` | `EOPNOTSUPP` | a range's policy is not bind or prefer (many) | `set_mempolicy_home_node` |
+//! | `Misplaced` | `EIO` | `MPOL_MF_STRICT` found pages it could not leave or move | `mbind` |
+//! | `NoSuchProcess` | `ESRCH` | no such process | [`MigrateHooks`](crate::abi::MigrateHooks) |
+//! | `NoMemory` | `ENOMEM` | out of memory | embedder hooks only |
+//! | `AccessDenied` | `EACCES` | access to the target denied | embedder hooks only |
+//! | `NoDevice(node)` | `ENODEV` | the node cannot take the request | embedder hooks only |
+//! | `CapacityExceeded(capacity)` | `ENOSPC` | a bounded container is full | embedder hooks only |
+//! | `Busy` | `EBUSY` | the target is busy | embedder hooks only |
+//!
+//! ```
+//! use mempolicy::{errno, Error};
+//! let table = [
+//!     (Error::UnknownMode(7), errno::EINVAL),
+//!     (Error::EmptyNodemask, errno::EINVAL),
+//!     (Error::Fault(0), errno::EFAULT),
+//!     (Error::NodeOutOfRange(64), errno::ERANGE),
+//!     (Error::NumberOverflow(0), errno::EOVERFLOW),
+//!     (Error::NoBandwidth, errno::ENODEV),
+//!     (Error::NoDevice(1), errno::ENODEV),
+//!     (Error::NoMemory, errno::ENOMEM),
+//!     (Error::PermissionDenied, errno::EPERM),
+//!     (Error::AccessDenied, errno::EACCES),
+//!     (Error::NotFound, errno::ENOENT),
+//!     (Error::NotSupported, errno::EOPNOTSUPP),
+//!     (Error::Misplaced, errno::EIO),
+//!     (Error::NoSuchProcess, errno::ESRCH),
+//!     (Error::CapacityExceeded(8), errno::ENOSPC),
+//!     (Error::Busy, errno::EBUSY),
+//! ];
+//! for (error, expected) in table {
+//!     assert_eq!(error.errno(), expected, "{error:?}");
+//! }
+//! ```
+//!
+//! # Which Linux
+//!
+//! The reference is Linux 6.12, recorded on a real 4-node machine (`../conformance/` in the
+//! project notes); newer behaviour is followed only where 6.12 has none.
+//!
+//! | behaviour | follows |
+//! |---|---|
+//! | syscalls, validation order, errno, `get_mempolicy` output, zonelists built at boot | Linux 6.12 as recorded |
+//! | which policies keep the caller's nodemask: any mode flag, `NUMA_BALANCING` included (`MPOL_MODE_FLAGS`) | 6.12; newer kernels test static/relative only ([`policy`](crate::policy#which-policies-keep-the-callers-nodemask)) |
+//! | cpuset rebinding with the effective mems (nodes with memory) | 6.12.117 and later ([`abi`](crate::abi#differences-from-linux)) |
+//! | weighted interleave | 6.9+; single picks and bulk plans as mainline 6.9 to about 7.0, not the mid-2025 linux-next bulk series ([`interleave`](crate::interleave#bulk-plans-and-single-picks)) |
+//! | automatic weights from bandwidth, `auto` sysfs file, a weight write switching the table to manual, weight 0 refused | 6.16+ ([`weights`](crate::weights)) |
+//! | bandwidth as `min(read, write)` | 6.16+ (`mempolicy_set_node_perf`) |
+//! | a weight of 0 read as 1 by the pickers | no zero weight exists since 6.16 ([`WeightSource`](crate::interleave::WeightSource)) |
+//! | `Bind` with `__GFP_THISNODE` seeds the walk from the local or home node if it is in the policy's nodes, else their lowest | Linux before 4.7 (`policy_zonelist`); modern Linux only warns ([`select`](crate::select#differences-from-linux)) |
+//! | per-VMA policy copies, never shared between ranges | 3.8+ (`mpol_dup` per VMA) |
+//! | policies freed after a grace period | the CVE-2026-23415 fix (`kfree_rcu` in `__mpol_put`) |
+//! | node-order zonelists; zone order on request | node order only since 4.14; zone order as before 4.14 ([`zonelist`](crate::zonelist)) |
+//! | GFP bit values, `GFP_NOWAIT` with `__GFP_NOWARN` | 6.10+ bit layout, 6.7+ `GFP_NOWAIT` ([`gfp`](crate::gfp)) |
