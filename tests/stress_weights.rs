@@ -6,9 +6,9 @@
 //! (`fuzz/asan.sh`).
 //!
 //! `STRESS_OPS` sets the number of operations (default 100 000, a few seconds;
-//! `STRESS_OPS=1000000` for the long run): the writers share half of it, the readers take at
-//! least a quarter each and keep reading until the writers are done, so the total is at least
-//! `STRESS_OPS`.
+//! `STRESS_OPS=1000000` for the long run): each of the four threads does at least a quarter
+//! of it, the writers until both readers have done theirs and the readers until the writers
+//! are done, so that they overlap however the threads are scheduled.
 //!
 //! # The pattern readers check
 //! Weights are written one node at a time, so two successive tables differ in one node and
@@ -25,7 +25,7 @@
 //! with `b == a`, `b` the value before `a`, or `b == 1`; and no weight is ever 0. A copy that
 //! mixes two sweeps, or a sweep and an automatic table, shows three runs or a wrong step.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::thread;
 
@@ -98,23 +98,28 @@ struct ReaderStats {
     distinct_steps: u64,
 }
 
+/// How the threads overlap: writers write until every reader has done its share, readers
+/// read until the writers are done.
+struct Progress {
+    start: Barrier,
+    readers_busy: AtomicUsize,
+    writers_done: AtomicBool,
+}
+
 /// Reads for at least `ops` operations and until the writers are done.
-fn reader(
-    table: &WeightTable,
-    ops: u64,
-    seed: u64,
-    start: &Barrier,
-    writers_done: &AtomicBool,
-) -> ReaderStats {
+fn reader(table: &WeightTable, ops: u64, seed: u64, progress: &Progress) -> ReaderStats {
     let mut rng = Rng(seed);
     let mut reader = table.reader();
     let mut out = [0u8; MAX_NUMNODES];
     let mut stats = ReaderStats::default();
     let mut last = [0u8; MAX_NUMNODES];
-    start.wait();
+    progress.start.wait();
     let mut i = 0u64;
-    while i < ops || !writers_done.load(Ordering::Acquire) {
+    while i < ops || !progress.writers_done.load(Ordering::Acquire) {
         i += 1;
+        if i == ops {
+            progress.readers_busy.fetch_sub(1, Ordering::AcqRel);
+        }
         match rng.below(8) {
             // Bulk copy of the whole table.
             0..=3 => {
@@ -153,6 +158,10 @@ fn reader(
                 if i % 64 == 0 {
                     reader.quiescent();
                 }
+                // Lets writers run on a busy machine, so that reads and writes interleave.
+                if i % 512 == 0 {
+                    thread::yield_now();
+                }
             }
         }
     }
@@ -173,38 +182,44 @@ fn readers_never_see_mixed_or_freed_tables_and_every_table_is_freed() {
     let domain = table.domain().clone();
     // Writers alternate whole sweeps and automatic bursts.
     let sweep = Mutex::new(());
-    let writers_done = AtomicBool::new(false);
-    let start = Barrier::new(4);
+    let progress = Progress {
+        start: Barrier::new(4),
+        readers_busy: AtomicUsize::new(2),
+        writers_done: AtomicBool::new(false),
+    };
+    let readers_busy = || progress.readers_busy.load(Ordering::Acquire) > 0;
 
     let (reader_stats, published) = thread::scope(|s| {
         let readers: Vec<_> = (0..2u64)
             .map(|r| {
-                let (table, start, done) = (&table, &start, &writers_done);
-                s.spawn(move || reader(table, per_thread, 0x9E37_79B9 + r, start, done))
+                let (table, progress) = (&table, &progress);
+                s.spawn(move || reader(table, per_thread, 0x9E37_79B9 + r, progress))
             })
             .collect();
 
         let manual = s.spawn(|| {
-            start.wait();
+            progress.start.wait();
             let mut done = 0u64;
             let mut generation = 1u64;
-            while done < per_thread {
-                let _sweep = sweep.lock().unwrap();
+            while done < per_thread || readers_busy() {
+                let sweep = sweep.lock().unwrap();
                 let v = sweep_value(generation);
                 for node in 0..MAX_NUMNODES {
                     table.set_weight(NodeId::new(node), v).unwrap();
                 }
                 done += MAX_NUMNODES as u64;
                 generation += 1;
+                drop(sweep);
+                thread::yield_now();
             }
             done
         });
 
         let auto = s.spawn(|| {
-            start.wait();
+            progress.start.wait();
             let mut rng = Rng(0xD1B5_4A32_D192_ED03);
             let mut done = 0u64;
-            while done < per_thread {
+            while done < per_thread || readers_busy() {
                 {
                     // A burst: automatic mode, node 0's bandwidth changes (each change
                     // publishes while automatic), then back to manual.
@@ -227,16 +242,16 @@ fn readers_never_see_mixed_or_freed_tables_and_every_table_is_freed() {
                     assert!(!table.is_auto());
                 }
                 done += 16;
+                thread::yield_now();
             }
             done
         });
 
         let published = manual.join().unwrap() + auto.join().unwrap();
-        writers_done.store(true, Ordering::Release);
+        progress.writers_done.store(true, Ordering::Release);
         let stats: Vec<ReaderStats> = readers.into_iter().map(|r| r.join().unwrap()).collect();
         (stats, published)
     });
-    assert!(writers_done.load(Ordering::Acquire));
     assert!(published >= ops / 2);
     for stats in &reader_stats {
         assert!(stats.copies > 0);
