@@ -7,12 +7,14 @@
 #![no_main]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mempolicy::abi::{
     self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrateHooks, MigrationTarget,
-    PageAction, PageMover, PageNode, Privileges, SystemNodes, Task, UserMemory,
+    PageAction, PageMover, PageNode, Privileges, SharedObject, SharedPolicy, SystemNodes, Task,
+    UserMemory,
 };
 use mempolicy::policy::{Mempolicy, PolicyDefaults};
 use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
@@ -47,9 +49,10 @@ impl Ptr {
     }
 }
 
-/// An address: a page (plus bytes) near `BASE`, or any value.
+/// An address: 0, a page (plus bytes) near `BASE`, or any value.
 #[derive(Arbitrary, Clone, Copy, Debug)]
 enum Addr {
+    Null,
     Page(u8),
     Inside(u8, u16),
     Raw(u64),
@@ -58,6 +61,7 @@ enum Addr {
 impl Addr {
     fn get(self) -> u64 {
         match self {
+            Addr::Null => 0,
             Addr::Page(p) => BASE + u64::from(p % 64) * PAGE,
             Addr::Inside(p, off) => BASE + u64::from(p % 64) * PAGE + u64::from(off) % PAGE,
             Addr::Raw(a) => a,
@@ -179,6 +183,13 @@ enum Call {
         len: Len,
         pgoff: u16,
     },
+    /// Maps (part of) one of two shared objects.
+    MmapShared {
+        start: Addr,
+        len: Len,
+        pgoff: u16,
+        second: bool,
+    },
     Munmap {
         start: Addr,
         len: Len,
@@ -208,7 +219,7 @@ enum Call {
 }
 
 /// The embedder: user memory, pages, the migration queue, privileges.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Env {
     words: [u64; WORDS],
     policy_word: i32,
@@ -221,6 +232,23 @@ struct Env {
 }
 
 impl Env {
+    fn new() -> Self {
+        // Useful masks from the start: the memory nodes, two nodes, all possible nodes, a
+        // memoryless node, an offline one, a node beyond the possible ones.
+        let mut words = [0; WORDS];
+        words[..6].copy_from_slice(&[0x17, 0x3, 0xff, 0x8, 0x40, 1 << 40]);
+        Self {
+            words,
+            policy_word: 0,
+            pages: BTreeMap::new(),
+            queued: Vec::new(),
+            privileged: false,
+            isolate_failures: 0,
+            migrate_failures: 0,
+            hard_failure: false,
+        }
+    }
+
     fn word(addr: u64) -> Result<usize> {
         let i = addr.wrapping_sub(NMASK) / 8;
         if addr < NMASK || addr % 8 != 0 || i >= WORDS as u64 {
@@ -341,6 +369,8 @@ impl MigrateHooks for Env {
     }
 }
 
+type Object = Arc<SharedObject<Mempolicy>>;
+
 /// What a failed call must not change.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
@@ -348,13 +378,15 @@ struct Snapshot {
     cursor: String,
     mems_allowed: NodeMask,
     ranges: Vec<(u64, u64, u64, Option<(String, String)>)>,
+    /// The policy ranges of the shared objects.
+    objects: Vec<Vec<(u64, u64, (String, String))>>,
 }
 
 fn describe(p: &Mempolicy) -> (String, String) {
     (p.to_string(), format!("{p:?}"))
 }
 
-fn snapshot(task: &Task, mm: &AddressSpace<Mempolicy>) -> Snapshot {
+fn snapshot(task: &Task, mm: &AddressSpace<Mempolicy>, objects: &[Object]) -> Snapshot {
     Snapshot {
         task: task.policy().map(|p| describe(p)),
         cursor: format!("{:?}", task.cursor()),
@@ -369,6 +401,10 @@ fn snapshot(task: &Task, mm: &AddressSpace<Mempolicy>) -> Snapshot {
                     m.policy().map(|p| describe(p)),
                 )
             })
+            .collect(),
+        objects: objects
+            .iter()
+            .map(|o| o.with(|tree| tree.iter().map(|(s, e, p)| (s, e, describe(p))).collect()))
             .collect(),
     }
 }
@@ -390,9 +426,13 @@ fuzz_target!(|calls: Vec<Call>| {
     let weights = [3u8, 1, 2, 1, 5, 1, 1, 1];
     let mut task = Task::new(mask(0x3f));
     let mut mm = AddressSpace::<Mempolicy>::new();
-    let mut env = Env::default();
+    let mut env = Env::new();
+    let objects: [Object; 2] = [
+        Arc::new(SharedObject::new(SharedPolicy::new(7))),
+        Arc::new(SharedObject::new(SharedPolicy::new(1 << 20))),
+    ];
     for call in calls.iter().take(MAX_CALLS) {
-        let before = snapshot(&task, &mm);
+        let before = snapshot(&task, &mm, &objects);
         let (result, partial_ok): (Result<i64>, bool) = match *call {
             Call::SetMempolicy {
                 mode,
@@ -424,7 +464,11 @@ fuzz_target!(|calls: Vec<Call>| {
                     flags: flags.get(),
                 };
                 let result = abi::get_mempolicy(&task, &mm, &sys, &mut env, args);
-                assert_eq!(snapshot(&task, &mm), before, "{call:?} changed the state");
+                assert_eq!(
+                    snapshot(&task, &mm, &objects),
+                    before,
+                    "{call:?} changed the state"
+                );
                 (result, false)
             }
             Call::Mbind {
@@ -494,6 +538,16 @@ fuzz_target!(|calls: Vec<Call>| {
                     .map(|()| 0),
                 false,
             ),
+            Call::MmapShared {
+                start,
+                len,
+                pgoff,
+                second,
+            } => {
+                let object = Arc::clone(&objects[usize::from(second)]);
+                let result = mm.mmap_shared(start.get(), len.get(), u64::from(pgoff), (), object);
+                (result.map(|()| 0), false)
+            }
             Call::Munmap { start, len } => {
                 let result = mm.munmap(start.get(), len.get()).map(|()| 0);
                 if result.is_ok() {
@@ -542,7 +596,7 @@ fuzz_target!(|calls: Vec<Call>| {
             assert!(e.errno() > 0, "{e:?}");
             if !partial_ok {
                 assert_eq!(
-                    snapshot(&task, &mm),
+                    snapshot(&task, &mm, &objects),
                     before,
                     "{call:?} failed with {e:?} and changed the state"
                 );
