@@ -370,19 +370,22 @@ impl MigrateHooks for Env {
 }
 
 type Object = Arc<SharedObject<Mempolicy>>;
+/// A policy as text and as its `Debug` form (which shows everything, the user mask too).
+type Described = (String, String);
 
 /// What a failed call must not change.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
-    task: Option<(String, String)>,
+    task: Option<Described>,
     cursor: String,
     mems_allowed: NodeMask,
-    ranges: Vec<(u64, u64, u64, Option<(String, String)>)>,
+    /// Start, end, page offset, policy of every range.
+    ranges: Vec<(u64, u64, u64, Option<Described>)>,
     /// The policy ranges of the shared objects.
-    objects: Vec<Vec<(u64, u64, (String, String))>>,
+    objects: Vec<Vec<(u64, u64, Described)>>,
 }
 
-fn describe(p: &Mempolicy) -> (String, String) {
+fn describe(p: &Mempolicy) -> Described {
     (p.to_string(), format!("{p:?}"))
 }
 
