@@ -49,11 +49,13 @@ cargo +nightly fuzz build
 failed=()
 summary=()
 for target in "${targets[@]}"; do
-    mkdir -p "work/$target" "corpus/$target"
+    mkdir -p "work/$target"
+    seeds=()
+    [[ -d "corpus/$target" ]] && seeds=("corpus/$target")
     log="work/$target.log"
     echo "=== $target: ${seconds}s"
     # shellcheck disable=SC2046 # the extra options are words
-    if cargo +nightly fuzz run "$target" "work/$target" "corpus/$target" -- \
+    if cargo +nightly fuzz run "$target" "work/$target" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=20 -print_final_stats=1 \
         $(extra_args "$target") >"$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
