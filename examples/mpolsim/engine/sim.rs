@@ -35,6 +35,29 @@ struct Cpuset {
     written: NodeMask,
 }
 
+/// The machine pieces a system call lends the crate, borrowed field by field from a `Sim`
+/// (a macro, not a method, so that the task and the address space stay free for the call).
+macro_rules! env {
+    ($sim:ident, $weights:expr, $shared_at:expr) => {
+        Env {
+            user: &mut $sim.user,
+            pages: &mut $sim.pages,
+            tables: &mut $sim.tables,
+            isolated: &mut $sim.isolated,
+            topo: &$sim.topo,
+            zonelists: &$sim.zonelists,
+            defaults: &$sim.defaults,
+            weights: $weights,
+            this_node: $sim.topo.node_of_cpu($sim.cpu).unwrap_or_default(),
+            // The kernel image, and so the zero page, sits in the first memory node.
+            zero_node: $sim.topo.memory_nodes().first().unwrap_or_default(),
+            mems_allowed: *$sim.task.mems_allowed(),
+            shared_at: $shared_at,
+            kernel_pages: 0,
+        }
+    };
+}
+
 /// The simulated machine and process.
 pub(crate) struct Sim {
     pub(super) topo: Topology,
@@ -295,22 +318,7 @@ impl Sim {
         let result = {
             let mm = &self.mm;
             let shared_at = |addr: u64| mm.find(addr).is_some_and(|m| m.shared().is_some());
-            let mut env = Env {
-                user: &mut self.user,
-                pages: &mut self.pages,
-                tables: &mut self.tables,
-                isolated: &mut self.isolated,
-                topo: &self.topo,
-                zonelists: &self.zonelists,
-                defaults: &self.defaults,
-                weights: &weights,
-                this_node: self.topo.node_of_cpu(self.cpu).unwrap_or_default(),
-                // The kernel image, and so the zero page, sits in the first memory node.
-                zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
-                mems_allowed: *self.task.mems_allowed(),
-                shared_at: &shared_at,
-                kernel_pages: 0,
-            };
+            let mut env = env!(self, &weights, &shared_at);
             let r = abi::get_mempolicy(&self.task, mm, &self.sys, &mut env, args);
             kernel_pages = env.kernel_pages;
             r
@@ -409,21 +417,7 @@ impl Sim {
         let weights = self.weight_array();
         let this_node = self.this_node();
         let no_shared = |_: u64| false;
-        let mut env = Env {
-            user: &mut self.user,
-            pages: &mut self.pages,
-            tables: &mut self.tables,
-            isolated: &mut self.isolated,
-            topo: &self.topo,
-            zonelists: &self.zonelists,
-            defaults: &self.defaults,
-            weights: &weights,
-            this_node,
-            zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
-            mems_allowed: *self.task.mems_allowed(),
-            shared_at: &no_shared,
-            kernel_pages: 0,
-        };
+        let mut env = env!(self, &weights, &no_shared);
         let ctx = MbindContext {
             nodes: &self.sys,
             defaults: &self.defaults,
@@ -822,21 +816,7 @@ impl Sim {
         };
         let weights = self.weight_array();
         let no_shared = |_: u64| false;
-        let mut env = Env {
-            user: &mut self.user,
-            pages: &mut self.pages,
-            tables: &mut self.tables,
-            isolated: &mut self.isolated,
-            topo: &self.topo,
-            zonelists: &self.zonelists,
-            defaults: &self.defaults,
-            weights: &weights,
-            this_node: self.topo.node_of_cpu(self.cpu).unwrap_or_default(),
-            zero_node: self.topo.memory_nodes().first().unwrap_or_default(),
-            mems_allowed: *self.task.mems_allowed(),
-            shared_at: &no_shared,
-            kernel_pages: 0,
-        };
+        let mut env = env!(self, &weights, &no_shared);
         ret(abi::migrate_pages(
             &self.task, &mut env, 0, maxnode, old, new,
         ))
