@@ -100,7 +100,10 @@ const READS: usize = 1_000_000;
 
 #[test]
 fn reads_never_allocate_and_every_table_is_freed() {
-    assert_eq!(LIVE_TABLES.load(Ordering::SeqCst), 0);
+    // Something outside the test may hold a block of the same shape for the whole run (the
+    // harness keeps the executable's path, which is 65 bytes long on some machines), so the
+    // count is taken relative to what was live before the first table.
+    let before_tables = LIVE_TABLES.load(Ordering::SeqCst);
     let nodes = NodeMask::first_n(4);
     let table = WeightTable::new(nodes);
     let done = AtomicBool::new(false);
@@ -173,14 +176,18 @@ fn reads_never_allocate_and_every_table_is_freed() {
     }
     assert_eq!(table.retired(), 0, "backlog was {backlog}");
     assert_eq!(
-        LIVE_TABLES.load(Ordering::SeqCst),
+        LIVE_TABLES.load(Ordering::SeqCst) - before_tables,
         1,
         "only the current table is left"
     );
     drop(table);
-    assert_eq!(LIVE_TABLES.load(Ordering::SeqCst), 0, "tables leaked");
+    assert_eq!(
+        LIVE_TABLES.load(Ordering::SeqCst),
+        before_tables,
+        "tables leaked"
+    );
     assert!(
-        PEAK_TABLES.load(Ordering::SeqCst) > 1,
+        PEAK_TABLES.load(Ordering::SeqCst) > before_tables + 1,
         "the table counter saw no tables"
     );
 }
