@@ -13,7 +13,8 @@
 //! the whole table manual; automatic mode derives every weight from bandwidths with
 //! [`reduce_interleave_weights`]; bandwidth updates only change weights in automatic mode.
 //! The `sysfs` text forms (`kstrtou8` / `kstrtobool` parsing) are in [`parse_weight`] and
-//! [`parse_bool`] and the `store_*`/`show_*` methods.
+//! [`parse_bool`] and the `store_*`/`show_*` methods; [`parse_weight_before_6_16`] gives the
+//! older kernels' answer to a written 0.
 
 mod cells;
 mod reader;
@@ -25,5 +26,5 @@ mod tests;
 
 pub use reader::WeightReader;
 pub use reduce::{reduce_interleave_weights, WEIGHTINESS};
-pub use sysfs::{parse_bool, parse_weight};
+pub use sysfs::{parse_bool, parse_weight, parse_weight_before_6_16};
 pub use table::{WeightTable, Weights};

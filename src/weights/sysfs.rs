@@ -36,6 +36,33 @@ pub fn parse_weight(text: &str) -> Result<u8> {
     }
 }
 
+/// Parses a weight as Linux 6.9–6.15 did: like [`parse_weight`], except that `0` is accepted
+/// and means the default weight, 1.
+///
+/// Before Linux 6.16 a `nodeN` file took any `u8`; a stored 0 was read back, and used by the
+/// allocator, as 1 (`get_il_weight`'s "0 means the system default"). Storing 1 instead is
+/// the same from every observer's point of view, so the table never holds a 0. Use this to
+/// reproduce the older ABI (the conformance recordings come from 6.12).
+///
+/// # Errors
+/// As [`parse_weight`], except that `0` is not an error.
+///
+/// # Examples
+/// ```
+/// use mempolicy::weights::{parse_weight, parse_weight_before_6_16};
+/// assert_eq!(parse_weight_before_6_16("0\n")?, 1);
+/// assert_eq!(parse_weight_before_6_16("0x0")?, 1);
+/// assert!(parse_weight("0").is_err());
+/// assert!(parse_weight_before_6_16("256").is_err());
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
+pub fn parse_weight_before_6_16(text: &str) -> Result<u8> {
+    match parse_weight(text) {
+        Err(Error::InvalidWeight(0)) => Ok(1),
+        other => other,
+    }
+}
+
 /// Parses a boolean written to the `auto` file (Linux: `kstrtobool`).
 ///
 /// Only the first character decides, as in Linux: `y`, `t`, `e`, `1` (any case) mean true;

@@ -220,7 +220,8 @@ impl PageNode for Env<'_> {
                 self.kernel_pages += self.tables.populate(addr);
                 if (self.shared_at)(addr) {
                     let node = self.alloc_with(None, 0).ok_or(Error::NoMemory)?;
-                    self.pages.set(vpn, Backing::Shmem(node.index() as u16));
+                    self.pages
+                        .set(vpn, Backing::Shmem(node.index() as u16, false));
                     Ok(node)
                 } else {
                     self.pages.set(vpn, Backing::Zero);
@@ -300,7 +301,7 @@ impl MigrateHooks for Env<'_> {
 pub(crate) fn move_page(pages: &mut Pages, vpn: u64, node: NodeId) {
     let backing = match pages.get(vpn) {
         Some(Backing::Anon(_)) => Backing::Anon(node.index() as u16),
-        Some(Backing::Shmem(_)) => Backing::Shmem(node.index() as u16),
+        Some(Backing::Shmem(_, dirty)) => Backing::Shmem(node.index() as u16, dirty),
         _ => return,
     };
     pages.set(vpn, backing);
@@ -310,7 +311,7 @@ pub(crate) fn move_page(pages: &mut Pages, vpn: u64, node: NodeId) {
 pub(crate) fn migrate_node(pages: &mut Pages, from: NodeId, to: NodeId) {
     for (_, b) in pages.iter_mut() {
         match b {
-            Backing::Anon(n) | Backing::Shmem(n) if usize::from(*n) == from.index() => {
+            Backing::Anon(n) | Backing::Shmem(n, _) if usize::from(*n) == from.index() => {
                 *n = to.index() as u16;
             }
             _ => {}

@@ -72,15 +72,16 @@ pub(crate) enum Backing {
     Anon(u16),
     /// The shared zero page (a read fault of untouched anonymous memory).
     Zero,
-    /// A page of a shared (shmem) object on a node.
-    Shmem(u16),
+    /// A page of a shared (shmem) object on a node, and whether it was written: a read fault
+    /// allocates a clean page, which `numa_maps` counts as `mapped` but not `dirty`.
+    Shmem(u16, bool),
 }
 
 impl Backing {
     /// The node of a real page; `None` for the zero page.
     pub(crate) fn node(self) -> Option<u16> {
         match self {
-            Self::Anon(n) | Self::Shmem(n) => Some(n),
+            Self::Anon(n) | Self::Shmem(n, _) => Some(n),
             Self::Zero => None,
         }
     }

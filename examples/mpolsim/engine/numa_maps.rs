@@ -51,9 +51,13 @@ pub(crate) fn render(sim: &Sim) -> String {
         for (_, backing) in sim.pages.range(m.start() / PAGE, m.end() / PAGE) {
             let Some(node) = backing.node() else { continue };
             pages += 1;
-            dirty += 1;
-            if matches!(backing, Backing::Anon(_)) {
-                anon += 1;
+            match backing {
+                Backing::Anon(_) => {
+                    anon += 1;
+                    dirty += 1;
+                }
+                Backing::Shmem(_, written) => dirty += u64::from(written),
+                Backing::Zero => {}
             }
             *per_node.entry(usize::from(node)).or_default() += 1;
         }
@@ -61,7 +65,9 @@ pub(crate) fn render(sim: &Sim) -> String {
             if anon != 0 {
                 let _ = write!(line, " anon={anon}");
             }
-            let _ = write!(line, " dirty={dirty}");
+            if dirty != 0 {
+                let _ = write!(line, " dirty={dirty}");
+            }
             if pages != anon && pages != dirty {
                 let _ = write!(line, " mapped={pages}");
             }

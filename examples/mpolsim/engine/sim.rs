@@ -640,14 +640,19 @@ impl Sim {
         }
         let shared = self.mm.find(addr).is_some_and(|m| m.shared().is_some());
         match present {
-            Some(Backing::Anon(_) | Backing::Shmem(_)) => {}
+            // A write to a clean shmem page sets its PTE's dirty bit (the PTE of a shared
+            // writable mapping is writable from the read fault on).
+            Some(Backing::Shmem(node, false)) if write => {
+                self.pages.set(vpn, Backing::Shmem(node, true));
+            }
+            Some(Backing::Anon(_) | Backing::Shmem(..)) => {}
             Some(Backing::Zero) if !write => {}
             None if !write && !shared => self.pages.set(vpn, Backing::Zero),
             _ => {
                 self.assign_anon_vma(addr);
                 if let Some(node) = self.alloc_user_page(addr) {
                     let backing = if shared {
-                        Backing::Shmem(node.index() as u16)
+                        Backing::Shmem(node.index() as u16, write)
                     } else {
                         Backing::Anon(node.index() as u16)
                     };
@@ -851,13 +856,14 @@ impl Sim {
                 continue;
             }
             // Linux 6.12 has a weight file for every possible node (newer kernels: nodes
-            // with memory only, which `WeightTable::store_node` models).
+            // with memory only, which `WeightTable::store_node` models), and takes 0 as
+            // "the default weight".
             let result = if i >= self.topo.nr_node_ids() {
                 Err(Error::NotFound)
             } else {
                 std::str::from_utf8(w)
                     .map_err(|_| Error::InvalidWeight(0))
-                    .and_then(weights::parse_weight)
+                    .and_then(weights::parse_weight_before_6_16)
                     .and_then(|weight| self.weights.set_weight(NodeId::new(i), weight))
             };
             match result {
