@@ -121,8 +121,10 @@ pub(crate) struct Env<'a> {
     pub(crate) this_node: NodeId,
     pub(crate) zero_node: NodeId,
     pub(crate) mems_allowed: NodeMask,
-    /// Whether the page at an address is backed by a shared (shmem) object, when known.
-    pub(crate) shared_at: &'a dyn Fn(u64) -> bool,
+    /// For a page of a shared (shmem) object: the policy a fault there allocates under
+    /// (the object's policy for the page, else the task's) and the interleave index (the
+    /// inode number plus the page's offset). `None` for other pages.
+    pub(crate) shmem_at: &'a dyn Fn(u64) -> Option<(Mempolicy, u64)>,
     /// Page-table pages allocated while faulting pages in; the caller allocates them under
     /// the task policy afterwards (they move the interleave cursor).
     pub(crate) kernel_pages: u32,
@@ -216,10 +218,10 @@ impl PageNode for Env<'_> {
                 .map_or(self.zero_node, |n| NodeId::new(usize::from(n)))),
             None => {
                 // get_user_pages reads the page in: page tables, then the zero page (or, for
-                // shmem, a page of the object under the task's default placement).
+                // shmem, a page of the object, allocated as a read fault there would be).
                 self.kernel_pages += self.tables.populate(addr);
-                if (self.shared_at)(addr) {
-                    let node = self.alloc_with(None, 0).ok_or(Error::NoMemory)?;
+                if let Some((policy, ilx)) = (self.shmem_at)(addr) {
+                    let node = self.alloc_with(Some(&policy), ilx).ok_or(Error::NoMemory)?;
                     self.pages
                         .set(vpn, Backing::Shmem(node.index() as u16, false));
                     Ok(node)

@@ -1,5 +1,6 @@
 //! The simulated process and the commands of the script language.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mempolicy::abi::{
@@ -24,9 +25,42 @@ use super::View;
 
 /// Pages one pipe holds before a write would block (the oracle sizes it to 1024 slots).
 const PIPE_CAPACITY: u64 = 1024;
-/// The inode number the simulated `/dev/zero` shmem objects get; Linux biases shmem
-/// interleave by it, and its value on a real boot cannot be predicted.
-pub(crate) const SHMEM_INO: u64 = 3;
+/// Inode numbers are handed to each CPU in batches of this many (Linux: `SHMEM_INO_BATCH`).
+const SHMEM_INO_BATCH: u64 = 1024;
+
+/// The inode numbers of the kernel's internal shmem mount, which every shared anonymous
+/// mapping gets one of at `mmap` time (Linux: `shmem_reserve_inode` on `shm_mnt`). Shmem
+/// interleave is biased by the inode number, so a model has to know it.
+///
+/// Each CPU takes numbers from its own batch of [`SHMEM_INO_BATCH`]; a CPU without one takes
+/// the next batch when it first needs a number. Measured in the oracle VM: when the script
+/// starts, CPU 0 owns the first batch and has given out 1 and 2 (the oracle's own shared
+/// buffer among them), and no other CPU has a batch, so the first CPU after it to map shared
+/// memory gets 1024, the next 2048.
+#[derive(Debug)]
+struct ShmemInodes {
+    next_batch: u64,
+    next_on_cpu: BTreeMap<u32, u64>,
+}
+
+impl ShmemInodes {
+    fn at_oracle_start() -> Self {
+        Self {
+            next_batch: SHMEM_INO_BATCH,
+            next_on_cpu: BTreeMap::from([(0, 3)]),
+        }
+    }
+
+    fn reserve(&mut self, cpu: u32) -> u64 {
+        let mut ino = self.next_on_cpu.get(&cpu).copied().unwrap_or(0);
+        if ino % SHMEM_INO_BATCH == 0 {
+            ino = self.next_batch.max(1);
+            self.next_batch += SHMEM_INO_BATCH;
+        }
+        self.next_on_cpu.insert(cpu, ino + 1);
+        ino
+    }
+}
 
 /// The cgroup cpuset of the process.
 #[derive(Debug, Default)]
@@ -38,7 +72,7 @@ struct Cpuset {
 /// The machine pieces a system call lends the crate, borrowed field by field from a `Sim`
 /// (a macro, not a method, so that the task and the address space stay free for the call).
 macro_rules! env {
-    ($sim:ident, $weights:expr, $shared_at:expr) => {
+    ($sim:ident, $weights:expr, $shmem_at:expr) => {
         Env {
             user: &mut $sim.user,
             pages: &mut $sim.pages,
@@ -52,7 +86,7 @@ macro_rules! env {
             // The kernel image, and so the zero page, sits in the first memory node.
             zero_node: $sim.topo.memory_nodes().first().unwrap_or_default(),
             mems_allowed: *$sim.task.mems_allowed(),
-            shared_at: $shared_at,
+            shmem_at: $shmem_at,
             kernel_pages: 0,
         }
     };
@@ -72,6 +106,7 @@ pub(crate) struct Sim {
     tables: PageTables,
     vcpus: u32,
     pub(super) cpu: u32,
+    shmem_inodes: ShmemInodes,
     pipe_pages: u64,
     cpuset: Cpuset,
     next_anon_vma: u64,
@@ -116,6 +151,7 @@ impl Sim {
             tables: PageTables::new(),
             vcpus,
             cpu: 0,
+            shmem_inodes: ShmemInodes::at_oracle_start(),
             pipe_pages: 0,
             cpuset: Cpuset::default(),
             next_anon_vma: 1,
@@ -317,8 +353,19 @@ impl Sim {
         let kernel_pages;
         let result = {
             let mm = &self.mm;
-            let shared_at = |addr: u64| mm.find(addr).is_some_and(|m| m.shared().is_some());
-            let mut env = env!(self, &weights, &shared_at);
+            let (task, defaults, this_node) = (&self.task, &self.defaults, self.this_node());
+            let shmem_at = |addr: u64| {
+                mm.find(addr)?.shared()?;
+                let (own, ilx) = mm.policy_at(addr)?;
+                let policy = match own {
+                    Some(p) => (*p).clone(),
+                    None => defaults
+                        .get_task_policy(task.policy().map(|p| &**p), Some(this_node))
+                        .clone(),
+                };
+                Some((policy, ilx))
+            };
+            let mut env = env!(self, &weights, &shmem_at);
             let r = abi::get_mempolicy(&self.task, mm, &self.sys, &mut env, args);
             kernel_pages = env.kernel_pages;
             r
@@ -416,8 +463,8 @@ impl Sim {
         };
         let weights = self.weight_array();
         let this_node = self.this_node();
-        let no_shared = |_: u64| false;
-        let mut env = env!(self, &weights, &no_shared);
+        let no_shmem = |_: u64| None;
+        let mut env = env!(self, &weights, &no_shmem);
         let ctx = MbindContext {
             nodes: &self.sys,
             defaults: &self.defaults,
@@ -510,7 +557,8 @@ impl Sim {
         // Anonymous private memory: vm_pgoff is the page number of the address; shared
         // anonymous memory is a shmem object starting at offset 0.
         let mapped = if shared {
-            let object = Arc::new(SharedObject::new(SharedPolicy::new(SHMEM_INO)));
+            let ino = self.shmem_inodes.reserve(self.cpu);
+            let object = Arc::new(SharedObject::new(SharedPolicy::new(ino)));
             self.mm.mmap_shared(at, len, 0, None, object)
         } else {
             self.mm.mmap(at, len, at / PAGE, None)
@@ -820,8 +868,8 @@ impl Sim {
             return " bad=maxnode".into();
         };
         let weights = self.weight_array();
-        let no_shared = |_: u64| false;
-        let mut env = env!(self, &weights, &no_shared);
+        let no_shmem = |_: u64| None;
+        let mut env = env!(self, &weights, &no_shmem);
         ret(abi::migrate_pages(
             &self.task, &mut env, 0, maxnode, old, new,
         ))
