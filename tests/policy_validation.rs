@@ -6,6 +6,8 @@
 use mempolicy::policy::{Mempolicy, Mode, NodeContext};
 use mempolicy::{Error, NodeId, NodeMask};
 
+mod recorded;
+
 /// The script interpreter for the few commands these lines use.
 struct Task {
     policy: Option<Mempolicy>,
@@ -132,183 +134,29 @@ fn user_words(text: &str) -> Option<Vec<u64>> {
     Some(words)
 }
 
-fn replay(script: &[(u32, &str, &str)]) {
+fn replay(rows: &[recorded::Row]) {
     let mut task = Task::new();
-    for &(line, command, expected) in script {
-        assert_eq!(task.run(command), expected, "L{line}: {command}");
+    for row in rows {
+        assert_eq!(
+            task.run(&row.command),
+            row.expected,
+            "L{}: {}",
+            row.line,
+            row.command
+        );
     }
 }
 
-/// Bit 1023 is inside the mask only when `MAX_NUMNODES` is 1024, as in the recorded kernel.
-const L53: &str = if cfg!(feature = "nodes-1024") {
-    "ret=0"
-} else {
-    "err=EINVAL"
-};
-
-/// smoke.txt L8-L54 and the recorded answers (results/smoke.out).
-const SMOKE: &[(u32, &str, &str)] = &[
-    (8, "set_mempolicy DEFAULT 0 - 0", "ret=0"),
-    (9, "get_mempolicy 0 64", "ret=0 mode=DEFAULT nodes=none"),
-    (10, "set_mempolicy DEFAULT 0 0 64", "err=EINVAL"),
-    (11, "set_mempolicy DEFAULT 0 none 64", "ret=0"),
-    (12, "set_mempolicy BIND 0 none 64", "err=EINVAL"),
-    (13, "set_mempolicy BIND 0 - 0", "err=EINVAL"),
-    (14, "set_mempolicy INTERLEAVE 0 none 64", "err=EINVAL"),
-    (
-        15,
-        "set_mempolicy WEIGHTED_INTERLEAVE 0 none 64",
-        "err=EINVAL",
-    ),
-    (16, "set_mempolicy PREFERRED_MANY 0 none 64", "err=EINVAL"),
-    (17, "set_mempolicy PREFERRED 0 none 64", "ret=0"),
-    (18, "get_mempolicy 0 64", "ret=0 mode=LOCAL nodes=none"),
-    (
-        19,
-        "set_mempolicy PREFERRED STATIC_NODES none 64",
-        "err=EINVAL",
-    ),
-    (20, "set_mempolicy LOCAL 0 - 0", "ret=0"),
-    (21, "get_mempolicy 0 64", "ret=0 mode=LOCAL nodes=none"),
-    (22, "set_mempolicy LOCAL 0 1 64", "err=EINVAL"),
-    (
-        23,
-        "set_mempolicy LOCAL RELATIVE_NODES none 64",
-        "err=EINVAL",
-    ),
-    (24, "set_mempolicy PREFERRED 0 1-3 64", "ret=0"),
-    (25, "get_mempolicy 0 64", "ret=0 mode=PREFERRED nodes=1"),
-    (27, "set_mempolicy BIND 0 5 64", "err=EINVAL"),
-    (28, "set_mempolicy BIND 0 1,5 64", "ret=0"),
-    (29, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-    (30, "set_mempolicy BIND STATIC_NODES 1,5 64", "ret=0"),
-    (
-        31,
-        "get_mempolicy 0 64",
-        "ret=0 mode=BIND|STATIC_NODES nodes=1,5",
-    ),
-    (32, "set_mempolicy INTERLEAVE RELATIVE_NODES 5 64", "ret=0"),
-    (
-        33,
-        "get_mempolicy 0 64",
-        "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=5",
-    ),
-    (34, "get_mempolicy NODE 64", "ret=0 node=1 nodes=5"),
-    (
-        36,
-        "set_mempolicy BIND STATIC_NODES|RELATIVE_NODES 0 64",
-        "err=EINVAL",
-    ),
-    (37, "set_mempolicy 7 0 0 64", "err=EINVAL"),
-    (38, "set_mempolicy BIND 0x1000 0 64", "err=EINVAL"),
-    (39, "set_mempolicy BIND NUMA_BALANCING 0-1 64", "ret=0"),
-    (
-        40,
-        "get_mempolicy 0 64",
-        "ret=0 mode=BIND|NUMA_BALANCING nodes=0-1",
-    ),
-    (
-        41,
-        "set_mempolicy INTERLEAVE NUMA_BALANCING 0-1 64",
-        "err=EINVAL",
-    ),
-    (
-        42,
-        "set_mempolicy PREFERRED_MANY NUMA_BALANCING 2-3 64",
-        "ret=0",
-    ),
-    (
-        43,
-        "get_mempolicy 0 64",
-        "ret=0 mode=PREFERRED_MANY|NUMA_BALANCING nodes=2-3",
-    ),
-    (45, "set_mempolicy BIND 0 0 0", "err=EINVAL"),
-    (46, "set_mempolicy BIND 0 0 1", "err=EINVAL"),
-    (47, "set_mempolicy BIND 0 0 2", "ret=0"),
-    (48, "set_mempolicy BIND 0 3 4", "err=EINVAL"),
-    (49, "set_mempolicy BIND 0 3 5", "ret=0"),
-    (50, "set_mempolicy BIND 0 0 32769", "ret=0"),
-    (51, "set_mempolicy BIND 0 0 32770", "err=EINVAL"),
-    (52, "set_mempolicy BIND 0 0,2000 4096", "err=EINVAL"),
-    (53, "set_mempolicy BIND 0 0,1023 1025", L53),
-    (54, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=0"),
-];
-
 #[test]
 fn smoke_set_mempolicy_lines_match_linux() {
-    replay(SMOKE);
+    replay(&recorded::rows("smoke", "n4", 8..=54));
 }
 
 #[test]
 fn cpuset_rebinding_lines_match_linux() {
-    // cpuset.txt L6-L52 (results/cpuset.out). The cursor reads (get_mempolicy NODE) follow
-    // a fresh set_mempolicy or a rebind with no allocation in between.
-    replay(&[
-        (6, "set_mempolicy INTERLEAVE 0 0-3 64", "ret=0"),
-        (7, "cpuset_mems 0-1", "ret=0"),
-        (
-            8,
-            "get_mempolicy MEMS_ALLOWED 64",
-            "ret=0 mode=DEFAULT nodes=0-1",
-        ),
-        (9, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE nodes=0-1"),
-        (10, "cpuset_mems 2-3", "ret=0"),
-        (11, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE nodes=2-3"),
-        (12, "cpuset_mems 0-3", "ret=0"),
-        (13, "get_mempolicy 0 64", "ret=0 mode=INTERLEAVE nodes=0-1"),
-        (15, "set_mempolicy BIND 0 3 64", "ret=0"),
-        (16, "cpuset_mems 0-1", "ret=0"),
-        (17, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-        (18, "cpuset_mems 0-3", "ret=0"),
-        (19, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-        (22, "set_mempolicy INTERLEAVE STATIC_NODES 1-2 64", "ret=0"),
-        (23, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1-2"),
-        (24, "cpuset_mems 2-3", "ret=0"),
-        (
-            25,
-            "get_mempolicy 0 64",
-            "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2",
-        ),
-        (26, "get_mempolicy NODE 64", "ret=0 node=2 nodes=1-2"),
-        (27, "cpuset_mems 0", "ret=0"),
-        (
-            28,
-            "get_mempolicy 0 64",
-            "ret=0 mode=INTERLEAVE|STATIC_NODES nodes=1-2",
-        ),
-        (29, "get_mempolicy NODE 64", "ret=0 node=0 nodes=1-2"),
-        (30, "cpuset_mems 0-3", "ret=0"),
-        (31, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1-2"),
-        (34, "set_mempolicy INTERLEAVE RELATIVE_NODES 1 64", "ret=0"),
-        (35, "get_mempolicy NODE 64", "ret=0 node=1 nodes=1"),
-        (36, "cpuset_mems 2-3", "ret=0"),
-        (
-            37,
-            "get_mempolicy 0 64",
-            "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=1",
-        ),
-        (38, "get_mempolicy NODE 64", "ret=0 node=3 nodes=1"),
-        (39, "cpuset_mems 1,3", "ret=0"),
-        (40, "get_mempolicy NODE 64", "ret=0 node=3 nodes=1"),
-        (41, "cpuset_mems 0-3", "ret=0"),
-        (44, "cpuset_mems 0-1", "ret=0"),
-        (45, "set_mempolicy BIND 0 2-3 64", "err=EINVAL"),
-        (46, "set_mempolicy BIND 0 1-3 64", "ret=0"),
-        (47, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-        (48, "set_mempolicy BIND STATIC_NODES 2-3 64", "err=EINVAL"),
-        (49, "get_mempolicy 0 64", "ret=0 mode=BIND nodes=1"),
-        (
-            50,
-            "set_mempolicy INTERLEAVE RELATIVE_NODES 2-3 64",
-            "ret=0",
-        ),
-        (
-            51,
-            "get_mempolicy 0 64",
-            "ret=0 mode=INTERLEAVE|RELATIVE_NODES nodes=2-3",
-        ),
-        (52, "get_mempolicy NODE 64", "ret=0 node=0 nodes=2-3"),
-    ]);
+    // The cursor reads (get_mempolicy NODE) follow a fresh set_mempolicy or a rebind with no
+    // allocation in between.
+    replay(&recorded::rows("cpuset", "n4", 6..=52));
 }
 
 #[test]
