@@ -10,10 +10,11 @@ use super::memory::Backing;
 use super::script::PAGE;
 use super::sim::Sim;
 
-/// The policy text of a mapping: its own policy, else the task's (Linux: `get_vma_policy`,
-/// then `mpol_to_str`, which prints the built-in policies as `default`).
+/// The policy text of a mapping: its own policy (for shared memory, the object's policy at
+/// the mapping's first page, which a cpuset change does not rebind), else the task's (Linux:
+/// `__get_vma_policy`, then `mpol_to_str`, which prints the built-in policies as `default`).
 fn policy_text(sim: &Sim, addr: u64) -> String {
-    let own = sim.mm.find(addr).and_then(|m| m.policy().cloned());
+    let own = sim.mm.policy_at(addr).and_then(|(own, _)| own);
     match own {
         Some(p) => p.to_string(),
         None => {
