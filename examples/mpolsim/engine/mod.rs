@@ -4,8 +4,10 @@
 //!
 //! The engine models what the crate leaves to its embedder: the process's regions at the
 //! oracle's fixed addresses, present pages and the shared zero page, the page-table pages
-//! whose allocation moves the interleave cursor, a pipe whose pages do too, `numa_maps`
-//! text, the sysfs weights, the cgroup cpuset and the current CPU.
+//! whose allocation moves the interleave cursor, a pipe whose pages do too, shared memory
+//! objects with the inode numbers that bias their interleave (handed out per CPU, as the
+//! oracle VM does) and pages that stay clean until written, `numa_maps` text, the sysfs
+//! weights as Linux 6.12 takes them, the cgroup cpuset and the current CPU.
 
 mod env;
 mod memory;
