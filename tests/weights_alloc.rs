@@ -18,6 +18,7 @@ use std::alloc::System;
 use std::sync::Barrier;
 use std::thread;
 
+use mempolicy::interleave::WeightSource;
 use mempolicy::weights::WeightTable;
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
 
@@ -118,17 +119,18 @@ fn reads_never_allocate_and_every_table_is_freed() {
             let before = counters();
             for i in 0..READS {
                 let node = NodeId::new(i % 4);
-                let w = match i % 3 {
+                let w = match i % 4 {
                     0 => reader.weight(node),
                     1 => {
                         let total = reader.weights_of(&nodes, &mut bulk);
                         assert!((4..=4 * 255).contains(&total));
                         bulk[node.index()]
                     }
-                    _ => {
+                    2 => {
                         reader.copy_weights(&mut bulk);
                         bulk[node.index()]
                     }
+                    _ => reader.with_view(|view| view.weight(node)),
                 };
                 assert_ne!(w, 0);
                 seen[usize::from(w)] = true;

@@ -24,7 +24,7 @@ mod table;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use reader::WeightReader;
+pub use reader::{WeightReader, WeightView};
 pub use reduce::{reduce_interleave_weights, WEIGHTINESS};
 pub use sysfs::{parse_bool, parse_weight, parse_weight_before_6_16};
 pub use table::{WeightTable, Weights};

@@ -4,6 +4,7 @@
 use core::{fmt, ptr};
 
 use super::table::{Table, WeightTable};
+use crate::interleave::WeightSource;
 use crate::rcu::Reader;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
@@ -99,6 +100,36 @@ impl<'t> WeightReader<'t> {
         total
     }
 
+    /// Runs `f` with one table as a [`WeightSource`], so that the pickers of
+    /// [`crate::interleave`] read their weights straight from it: every read `f` makes sees
+    /// the same table (Linux: the whole pick under one `rcu_read_lock`), with no copy.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::interleave::weighted_interleave_nid;
+    /// use mempolicy::weights::WeightTable;
+    /// use mempolicy::{NodeId, NodeMask};
+    ///
+    /// let table = WeightTable::new(NodeMask::first_n(2));
+    /// table.set_weight(NodeId::new(0), 3)?;
+    /// let mut reader = table.reader();
+    /// let nodes = NodeMask::first_n(2);
+    /// let picks: Vec<usize> = reader.with_view(|view| {
+    ///     (0..4).filter_map(|ilx| weighted_interleave_nid(&nodes, ilx, view)).map(NodeId::index).collect()
+    /// });
+    /// assert_eq!(picks, [0, 0, 0, 1]);
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    #[inline]
+    pub fn with_view<R>(&mut self, f: impl FnOnce(&WeightView<'_>) -> R) -> R {
+        let table = self.table.cell().load(&self.reader);
+        let result = f(&WeightView { table });
+        if !ptr::eq(table, self.last) {
+            self.resync();
+        }
+        result
+    }
+
     /// Returns whether the weights are automatic (Linux: `wi_state->mode_auto`).
     pub fn is_auto(&mut self) -> bool {
         let table = self.table.cell().load(&self.reader);
@@ -131,6 +162,35 @@ impl<'t> WeightReader<'t> {
     fn resync(&mut self) {
         self.reader.quiescent();
         self.last = self.table.cell().current_ptr(&self.reader);
+    }
+}
+
+/// One weight table seen through [`WeightReader::with_view`]: a [`WeightSource`] whose reads
+/// all come from that table.
+pub struct WeightView<'r> {
+    table: &'r Table,
+}
+
+impl WeightSource for WeightView<'_> {
+    #[inline]
+    fn weight(&self, node: NodeId) -> u8 {
+        self.table.weights.get(node.index())
+    }
+
+    fn copy_weights(&self, nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
+        for node in nodes {
+            if let Some(slot) = out.get_mut(node.index()) {
+                *slot = self.table.weights.get(node.index());
+            }
+        }
+    }
+}
+
+impl fmt::Debug for WeightView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeightView")
+            .field("auto", &self.table.auto)
+            .finish_non_exhaustive()
     }
 }
 

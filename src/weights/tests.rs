@@ -106,6 +106,23 @@ fn auto_needs_bandwidth_and_recomputes() {
 }
 
 #[test]
+fn a_view_keeps_its_table_while_a_new_one_is_published() {
+    use crate::interleave::WeightSource;
+    let table = WeightTable::new(NodeMask::first_n(2));
+    table.set_weight(n(0), 3).unwrap();
+    let mut reader = table.reader();
+    let (during, copied) = reader.with_view(|view| {
+        table.set_weight(n(0), 7).unwrap();
+        let mut out = [0; MAX_NUMNODES];
+        view.copy_weights(&NodeMask::first_n(2), &mut out);
+        (view.weight(n(0)), [out[0], out[1]])
+    });
+    assert_eq!((during, copied), (3, [3, 1]));
+    assert_eq!(reader.weight(n(0)), 7);
+    assert_eq!(reader.with_view(|view| view.weight(n(0))), 7);
+}
+
+#[test]
 fn bulk_reads_agree_with_single_reads() {
     let table = WeightTable::new(NodeMask::first_n(4));
     for (i, w) in [3u8, 1, 2, 1].into_iter().enumerate() {
