@@ -23,6 +23,9 @@ fn spec_of(tag: &str) -> &'static str {
             "nodes=4 cpus=0,1 mem=0,256,256,256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10"
         }
         "n4cpu02" => "nodes=4 cpus=0,2 mem=256",
+        "n8ml13" => "nodes=8 cpus=0,1,2,3 mem=128,0,128,0,128,128,128,128",
+        "n2ml1" => "nodes=2 cpus=0,1 mem=256,0",
+        "n4tie" => "nodes=4 cpus=0,1 mem=256 dist=10,20,20,20/20,10,20,20/20,20,10,20/20,20,20,10",
         other => panic!("unknown topology tag {other}"),
     }
 }
