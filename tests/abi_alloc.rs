@@ -3,14 +3,7 @@
 //! and STRICT walks), `set_mempolicy_home_node` with nothing to act on, and the
 //! `migrate_pages` pairing. A per-thread counting allocator watches the calling thread.
 
-// Unsafe is needed for the counting `GlobalAlloc` (test only).
-#![allow(unsafe_code)]
-
 mod abi_support;
-
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::Cell;
-use std::alloc::System;
 
 use abi_support::{Machine, NMASK, PAGE, POLICY};
 use mempolicy::abi::{self, GetMempolicyArgs, MbindArgs, MbindContext};
@@ -18,52 +11,9 @@ use mempolicy::interleave::Uniform;
 use mempolicy::policy::PolicyDefaults;
 use mempolicy::NodeMask;
 
-struct Counting;
+mod counting_alloc;
 
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn bump() {
-    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// counter is a thread-local `Cell`, which does not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Runs `f` and returns how many allocations it made on this thread.
-fn allocations(f: impl FnOnce()) -> u64 {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
-}
+use counting_alloc::allocations_during;
 
 const BASE: u64 = 1 << 32;
 
@@ -102,7 +52,7 @@ fn queries_and_failures_do_not_allocate() {
     };
     let u = BASE * 2;
 
-    let count = allocations(|| {
+    let count = allocations_during(|| {
         let (task, mm, env) = (&mut m.task, &mut m.mm, &mut m.env);
         for args in [
             get,

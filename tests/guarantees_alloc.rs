@@ -3,13 +3,8 @@
 //! user ABI), policy construction and parsing, GFP zone choice, and the lock-free reads of
 //! policy slots and shared zonelists with the reader's quiescent state. A per-thread counting
 //! allocator sees neither an allocation nor a free on this thread while they run.
-// A `GlobalAlloc` is an unsafe trait; this test binary needs one to count allocations.
-#![allow(unsafe_code)]
 
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::Cell;
 use core::fmt::Write as _;
-use std::alloc::System;
 
 use mempolicy::gfp::{self, GfpFlags};
 use mempolicy::policy::{
@@ -20,47 +15,9 @@ use mempolicy::topology::Topology;
 use mempolicy::zonelist::{SharedZonelists, Zonelists};
 use mempolicy::{NodeId, NodeMask};
 
-thread_local! {
-    /// Allocations and frees made by this thread.
-    static HEAP_CALLS: Cell<usize> = const { Cell::new(0) };
-}
+mod counting_alloc;
 
-fn bump() {
-    let _ = HEAP_CALLS.try_with(|c| c.set(c.get() + 1));
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator, which upholds the
-// `GlobalAlloc` contract; the counter is a thread-local `Cell` that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        bump();
-        // SAFETY: the caller's contract for `dealloc` is passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: the caller's contract for `realloc` is passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn heap_calls_during(f: impl FnOnce()) -> usize {
-    let before = HEAP_CALLS.with(Cell::get);
-    f();
-    HEAP_CALLS.with(Cell::get) - before
-}
+use counting_alloc::heap_calls_during;
 
 /// A fixed buffer to print into.
 struct Buffer {
@@ -76,14 +33,6 @@ impl core::fmt::Write for Buffer {
         self.len = end;
         Ok(())
     }
-}
-
-#[test]
-fn the_counter_counts() {
-    assert_eq!(
-        heap_calls_during(|| drop(core::hint::black_box(Box::new(1u64)))),
-        2
-    );
 }
 
 #[test]

@@ -1,74 +1,12 @@
 //! The pickers and plans never touch the heap: a counting global allocator sees no
 //! allocation while they run.
-// A `GlobalAlloc` impl is unsafe by definition; this test binary needs one to count.
-#![allow(unsafe_code)]
-
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::Cell;
-use std::alloc::System;
 
 use mempolicy::interleave::{self, BulkPlan, InterleaveCursor, InterleaveMode, Uniform};
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
 
-/// Forwards to the system allocator, counting calls made while this thread is measuring.
-struct Counting;
+mod counting_alloc;
 
-thread_local! {
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-    // Per thread: tests run in parallel, and another test's allocations must not count.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note() {
-    if MEASURING.with(Cell::get) {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-    }
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
-// `GlobalAlloc` contract holds exactly as it does for `System`.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` with this `layout` (every allocation goes there).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Runs `f` and returns how many allocations this thread made meanwhile.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    MEASURING.with(|m| m.set(true));
-    f();
-    MEASURING.with(|m| m.set(false));
-    ALLOCATIONS.with(Cell::get) - before
-}
-
-#[test]
-fn counter_sees_allocations() {
-    let count = allocations_in(|| drop(core::hint::black_box(vec![1u8; 64])));
-    assert_eq!(count, 1);
-}
+use counting_alloc::allocations_during;
 
 #[test]
 fn picks_and_plans_do_not_allocate() {
@@ -81,7 +19,7 @@ fn picks_and_plans_do_not_allocate() {
     let mut plan = BulkPlan::new();
     let mut cursor = InterleaveCursor::new();
     let mut sink = 0u64;
-    let count = allocations_in(|| {
+    let count = allocations_during(|| {
         for round in 0..200u64 {
             let picks = [
                 cursor.next_interleave(&nodes),

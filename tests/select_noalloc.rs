@@ -1,11 +1,5 @@
 //! The pick, the driver, `slab_node` and `mpol_misplaced` allocate nothing: a counting
 //! global allocator sees no allocation from this thread while they run, in every mode.
-// A `GlobalAlloc` is an unsafe trait; this test binary needs one to count allocations.
-#![allow(unsafe_code)]
-
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::Cell;
-use std::alloc::System;
 
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
@@ -15,41 +9,9 @@ use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
 
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
+mod counting_alloc;
 
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator, which upholds the
-// `GlobalAlloc` contract; the counter is a thread-local `Cell` that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract for `dealloc` is passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract for `realloc` is passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
+use counting_alloc::allocations_during;
 
 /// A shared object whose policy lookup clones a counted reference (no allocation).
 struct Shmem(PolicyRef);
@@ -58,11 +20,6 @@ impl SharedPolicy for Shmem {
     fn get_policy(&self, _vma: &Vma<'_>, _addr: u64) -> (Option<PolicyRef>, u64) {
         (Some(self.0.clone()), 7)
     }
-}
-
-#[test]
-fn the_counter_counts() {
-    assert!(allocations_during(|| drop(core::hint::black_box(Box::new(1u64)))) > 0);
 }
 
 #[test]
