@@ -2,9 +2,7 @@
 //! every output line is a header/trailer line (`#`) or an operation's result line (`L`).
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../examples/mpolsim/engine/mod.rs"]
-mod engine;
+use mpolsim as engine;
 
 use libfuzzer_sys::fuzz_target;
 

@@ -1,6 +1,6 @@
-//! The recorded Linux 6.12 answers of `tests/conformance/`, row by row, for the tests that
+//! The recorded Linux 6.12 answers of `conformance/`, row by row, for the tests that
 //! replay part of a case through one layer of the crate (the full replay through `mpolsim` is
-//! `tests/conformance.rs`).
+//! `mpolsim/tests/conformance.rs`).
 #![allow(dead_code)]
 
 use std::fs;
@@ -21,7 +21,14 @@ pub(crate) struct Row {
 }
 
 fn read(path: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = [
+        manifest.join("conformance"),
+        manifest.join("../conformance"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+    .expect("the conformance directory");
     fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

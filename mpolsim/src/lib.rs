@@ -1,5 +1,5 @@
-//! The engine of `mpolsim`: one Linux process on a NUMA machine, driven by a script in the
-//! conformance oracle's language (`shared/conformance/FORMAT.md`), with every memory-policy
+//! `mpolsim`: one Linux process on a NUMA machine, driven by a script in the conformance
+//! oracle's language (`conformance/README.md` in the repository), with every memory-policy
 //! decision made by the `mempolicy` crate.
 //!
 //! The engine models what the crate leaves to its embedder: the process's regions at the
@@ -23,17 +23,13 @@ pub(crate) use sim::Sim;
 ///
 /// # Errors
 /// A message when the topology cannot be built.
-#[allow(
-    dead_code,
-    reason = "the conformance test's entry point; the CLI passes a view"
-)]
-pub(crate) fn run(script: &[u8], topology: Option<&str>) -> Result<String, String> {
+pub fn run(script: &[u8], topology: Option<&str>) -> Result<String, String> {
     run_with_view(script, topology, View::Kernel)
 }
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum View {
+pub enum View {
     /// Exactly the oracle's lines (what the conformance tests compare).
     Kernel,
     /// The oracle's lines, and under every `where` a bar per node.
@@ -44,11 +40,7 @@ pub(crate) enum View {
 ///
 /// # Errors
 /// A message when the topology cannot be built.
-pub(crate) fn run_with_view(
-    script: &[u8],
-    topology: Option<&str>,
-    view: View,
-) -> Result<String, String> {
+pub fn run_with_view(script: &[u8], topology: Option<&str>, view: View) -> Result<String, String> {
     let directive = script::topology_directive(script);
     let spec = topology
         .map(str::to_owned)

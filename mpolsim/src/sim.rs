@@ -15,13 +15,13 @@ use mempolicy::weights::{self, WeightTable};
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
 
-use super::env::{
+use crate::env::{
     self, alloc_user, AnonVma, Env, UserBuffers, WeightArray, MASK_A, MASK_B, POLICY_WORD,
 };
-use super::memory::{Backing, PageTables, Pages, Region, Regions};
-use super::numa_maps;
-use super::script::{self, PAGE};
-use super::View;
+use crate::memory::{Backing, PageTables, Pages, Region, Regions};
+use crate::numa_maps;
+use crate::script::{self, PAGE};
+use crate::View;
 
 /// Pages one pipe holds before a write would block (the oracle sizes it to 1024 slots).
 const PIPE_CAPACITY: u64 = 1024;

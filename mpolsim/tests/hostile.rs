@@ -1,9 +1,7 @@
 //! Hostile scripts for `mpolsim`: random bytes, huge numbers and very long scripts give
 //! result lines (`bad=…` where the oracle would refuse the line) and never a panic.
 
-#[allow(dead_code)]
-#[path = "../examples/mpolsim/engine/mod.rs"]
-mod engine;
+use mpolsim as engine;
 
 use proptest::prelude::*;
 

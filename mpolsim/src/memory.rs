@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::script::PAGE;
+use crate::script::PAGE;
 
 /// How many region slots the oracle has.
 pub(crate) const MAX_REGIONS: usize = 64;

@@ -1,16 +1,15 @@
 //! Replays the recorded Linux 6.12 conformance cases through `mpolsim` and requires every `L`
 //! line and every `# nodeN fallback=` line to be byte-identical to the kernel's.
 
-#[allow(dead_code)]
-#[path = "../examples/mpolsim/engine/mod.rs"]
-mod engine;
+use mpolsim as engine;
 
 use std::fs;
 use std::path::Path;
 
+#[path = "../../tests/recorded/mod.rs"]
 mod recorded;
 
-/// The `run.sh` NODES_SPEC of each topology tag (see `tests/conformance/README.md`).
+/// The `run.sh` NODES_SPEC of each topology tag (see `conformance/README.md`).
 fn spec_of(tag: &str) -> &'static str {
     match tag {
         "n4" => "nodes=4 cpus=0,1 mem=256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10",
@@ -39,7 +38,7 @@ fn compared_lines(output: &str) -> Vec<&str> {
 
 #[test]
 fn every_recorded_line_matches() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance");
     let mut recordings: Vec<_> = fs::read_dir(root.join("linux-6.12"))
         .expect("recordings directory")
         .map(|e| e.expect("dir entry").path())

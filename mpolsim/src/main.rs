@@ -6,13 +6,11 @@
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
-//! (`shared/conformance/FORMAT.md`); the machine comes from its `# topology:` line unless
+//! (`conformance/README.md` in the repository); the machine comes from its `# topology:` line unless
 //! `--topology` gives one, in `run.sh`'s NODES_SPEC words
 //! (`nodes=4 cpus=0,1 mem=256 dist=...`). The output is the oracle's, line for line: header
 //! lines, one `L<n>` line per operation, and a trailer. `--view bars` adds, under every
 //! `where` line, a bar per node showing where the pages landed.
-
-mod engine;
 
 use std::process::ExitCode;
 
@@ -27,7 +25,7 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut topology = None;
-    let mut view = engine::View::Kernel;
+    let mut view = mpolsim::View::Kernel;
     let mut script = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -36,8 +34,8 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--view" => match args.next().as_deref() {
-                Some("kernel") => view = engine::View::Kernel,
-                Some("bars") => view = engine::View::Bars,
+                Some("kernel") => view = mpolsim::View::Kernel,
+                Some("bars") => view = mpolsim::View::Bars,
                 _ => return usage(),
             },
             "-h" | "--help" => return usage(),
@@ -59,7 +57,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match engine::run_with_view(&bytes, topology.as_deref(), view) {
+    match mpolsim::run_with_view(&bytes, topology.as_deref(), view) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

@@ -6,9 +6,9 @@ use std::fmt::Write;
 use mempolicy::topology::Topology;
 use mempolicy::{Error, NodeId};
 
-use super::memory::Backing;
-use super::script::PAGE;
-use super::sim::Sim;
+use crate::memory::Backing;
+use crate::script::PAGE;
+use crate::sim::Sim;
 
 /// The policy text of a mapping: its own policy (for shared memory, the object's policy at
 /// the mapping's first page, which a cpuset change does not rebind), else the task's (Linux:

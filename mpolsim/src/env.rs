@@ -12,8 +12,8 @@ use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
 
-use super::memory::{Backing, PageTables, Pages};
-use super::script::PAGE;
+use crate::memory::{Backing, PageTables, Pages};
+use crate::script::PAGE;
 
 /// Where the oracle's nodemask buffer A lives in the simulated user address space.
 pub(crate) const MASK_A: u64 = 0x7e00_0000_0000;
