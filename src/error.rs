@@ -8,6 +8,8 @@
 
 use core::fmt;
 
+use crate::firmware::Table;
+
 /// Linux errno numbers (x86-64 / asm-generic values) used by this crate.
 pub mod errno {
     /// Operation not permitted.
@@ -147,6 +149,18 @@ pub enum Error {
     CapacityExceeded(usize),
     /// The target is busy; try again.
     Busy,
+    /// An ACPI table is malformed where Linux would not use it (see
+    /// [`firmware`](crate::firmware#what-is-an-error-and-what-is-ignored)). Carries the table,
+    /// the byte offset in it of the header field or entry at fault (the table's length if it
+    /// is cut short) and what is wrong.
+    FirmwareTable {
+        /// The table at fault.
+        table: Table,
+        /// The byte offset of the field or entry at fault, from the start of the table.
+        offset: usize,
+        /// What is wrong, in a few words.
+        what: &'static str,
+    },
 }
 
 /// `core::result::Result` with this crate's [`Error`].
@@ -179,7 +193,8 @@ impl Error {
             | Self::Parse(_)
             | Self::InvalidWeight(_)
             | Self::ConflictingZoneFlags(_)
-            | Self::InvalidTopology(_) => errno::EINVAL,
+            | Self::InvalidTopology(_)
+            | Self::FirmwareTable { .. } => errno::EINVAL,
             Self::Fault(_) => errno::EFAULT,
             Self::NodeOutOfRange(_) => errno::ERANGE,
             Self::NumberOverflow(_) => errno::EOVERFLOW,
@@ -256,6 +271,11 @@ impl fmt::Display for Error {
             Self::NoSuchProcess => f.write_str("no such process"),
             Self::CapacityExceeded(c) => write!(f, "capacity {c} exceeded"),
             Self::Busy => f.write_str("busy, try again"),
+            Self::FirmwareTable {
+                table,
+                offset,
+                what,
+            } => write!(f, "ACPI {} table, byte {offset}: {what}", table.name()),
         }
     }
 }

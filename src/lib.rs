@@ -40,6 +40,7 @@
 //! | `node_states`, SLIT distances, zones, access coordinates | [`topology`] |
 //! | `build_zonelists`, `find_next_best_node`, `for_each_zone_zonelist_nodemask`, `policy_zone` | [`zonelist`] |
 //! | RCU: `rcu_assign_pointer`, `synchronize_rcu`, `kfree_rcu` | [`rcu`] (crossbeam-epoch) |
+//! | ACPI SRAT/SLIT/HMAT/MADT: `acpi_numa_init`, `acpi_map_pxm_to_node`, `numa_cleanup_meminfo`, `slit_valid`, `hmat_init`, `topology_register_apic` | [`firmware`] |
 //!
 //! # Features
 //! * *(none)*: `no_std` with `alloc`, [`MAX_NUMNODES`] = 64.
@@ -88,6 +89,7 @@ extern crate std;
 
 pub mod abi;
 mod error;
+pub mod firmware;
 pub mod gfp;
 pub mod guarantees;
 pub mod interleave;

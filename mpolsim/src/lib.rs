@@ -10,6 +10,7 @@
 //! weights as Linux 6.12 takes them, the cgroup cpuset and the current CPU.
 
 mod env;
+pub mod firmware;
 mod memory;
 mod numa_maps;
 pub(crate) mod script;

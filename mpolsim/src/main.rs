@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT
+//! mpolsim --firmware FILE
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
@@ -11,6 +12,10 @@
 //! (`nodes=4 cpus=0,1 mem=256 dist=...`). The output is the oracle's, line for line: header
 //! lines, one `L<n>` line per operation, and a trailer. `--view bars` adds, under every
 //! `where` line, a bar per node showing where the pages landed.
+//!
+//! `--firmware FILE` reads the ACPI tables of an oracle recording (its `table=SIG … hex=…`
+//! lines) and prints what the crate derives from them, in the recording's formats (see
+//! `mpolsim::firmware`).
 
 use std::process::ExitCode;
 
@@ -19,6 +24,7 @@ const MAX_SCRIPT: u64 = 4 << 20;
 
 fn usage() -> ExitCode {
     eprintln!("usage: mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT");
+    eprintln!("       mpolsim --firmware FILE");
     ExitCode::from(2)
 }
 
@@ -27,8 +33,10 @@ fn main() -> ExitCode {
     let mut topology = None;
     let mut view = mpolsim::View::Kernel;
     let mut script = None;
+    let mut firmware = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--firmware" => firmware = true,
             "--topology" => match args.next() {
                 Some(spec) => topology = Some(spec),
                 None => return usage(),
@@ -57,6 +65,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if firmware {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            eprintln!("mpolsim: {path}: not UTF-8 text");
+            return ExitCode::from(2);
+        };
+        return match mpolsim::firmware::run(text) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("mpolsim: {path}: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match mpolsim::run_with_view(&bytes, topology.as_deref(), view) {
         Ok(out) => {
             print!("{out}");
