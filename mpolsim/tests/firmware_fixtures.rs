@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use mempolicy::firmware::{AcpiTables, NumaLayout, TableUse};
 use mpolsim::firmware::{derive, expected, parse_recording};
 
 fn fixtures() -> Vec<(String, String)> {
@@ -71,16 +72,39 @@ fn every_fixture_line_is_reproduced() {
 }
 
 #[test]
-fn the_hmat_fixtures_have_access_lines_and_the_one_without_hmat_has_none() {
+fn the_crate_ignores_the_slit_and_hmat_exactly_when_linux_says_it_did() {
     for (name, text) in fixtures() {
         let tables = parse_recording(&text).unwrap();
-        let access = expected(&text)
-            .iter()
-            .filter(|l| l.contains(" access"))
-            .count();
-        match &tables.hmat {
-            Some(_) => assert!(access > 0, "{name}"),
-            None => assert_eq!(access, 0, "{name}"),
+        let mut acpi = AcpiTables::new();
+        if let Some(b) = &tables.srat {
+            acpi = acpi.srat(b);
+        }
+        if let Some(b) = &tables.slit {
+            acpi = acpi.slit(b);
+        }
+        if let Some(b) = &tables.hmat {
+            acpi = acpi.hmat(b);
+        }
+        if let Some(b) = &tables.madt {
+            acpi = acpi.madt(b);
+        }
+        let layout = NumaLayout::from_acpi(&acpi).unwrap();
+        let logged = |what: &str| {
+            text.lines()
+                .any(|l| l.starts_with("L4 klog") && l.contains(what))
+        };
+        let access = expected(&text).iter().any(|l| l.contains(" access"));
+        match layout.hmat_use() {
+            TableUse::Absent => assert!(tables.hmat.is_none() && !access, "{name}"),
+            TableUse::Used => assert!(access && !logged("acpi/hmat: Ignoring"), "{name}"),
+            TableUse::Ignored(_) => assert!(!access && logged("acpi/hmat: Ignoring"), "{name}"),
+            TableUse::Unused => panic!("{name}: the fixtures all have an SRAT with memory"),
+        }
+        let slit_refused = logged("SLIT table looks invalid");
+        match layout.slit_use() {
+            TableUse::Used => assert!(!slit_refused, "{name}"),
+            TableUse::Ignored(_) => assert!(slit_refused, "{name}"),
+            other => panic!("{name}: {other:?}"),
         }
     }
 }
