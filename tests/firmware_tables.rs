@@ -525,6 +525,9 @@ fn online_capable_slots_are_possible_cpus_after_the_present_ones() {
     let l = layout(&srat.build(), &madt.build()).unwrap();
     let cpus: Vec<(u32, bool)> = l.cpus().iter().map(|c| (c.apic_id, c.present)).collect();
     assert_eq!(cpus, [(0, true), (1, true), (4, false), (9, false)]);
+    // Hot-plug slots have no APIC id yet when Linux places CPUs: round robin by number.
+    let nodes: Vec<usize> = l.cpus().iter().map(|c| c.node.index()).collect();
+    assert_eq!(nodes, [0, 1, 0, 1]);
     let topo = l.topology(MovableZone::None).unwrap();
     assert_eq!(topo.nr_cpu_ids(), 2);
 }

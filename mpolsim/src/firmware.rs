@@ -17,7 +17,7 @@
 //! L4 cpu cpu=0 apicid=0 node=0                   each present CPU
 //! ```
 //!
-//! [`derive`] makes them from tables; [`expected`] picks the same lines out of a recording,
+//! [`derive()`] makes them from tables; [`expected`] picks the same lines out of a recording,
 //! so that a test compares the two.
 
 use std::fmt::Write as _;
@@ -317,7 +317,7 @@ pub fn derive(tables: &Tables) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Returns the lines of a recording that [`derive`] reproduces, in the recording's order,
+/// Returns the lines of a recording that [`derive()`] reproduces, in the recording's order,
 /// with ` memtotal_kB=…` cut from the `# nodeN cpus=` lines.
 pub fn expected(text: &str) -> Vec<String> {
     let header = |l: &str| {

@@ -110,7 +110,8 @@ pub enum NumaSource {
     /// one node.
     NoSratMemory,
     /// The SRAT's nodes leave 1 MiB or more of the usable RAM without a node (Linux:
-    /// `memblock_validate_numa_coverage()`): one node.
+    /// `memblock_validate_numa_coverage()`), or, without the RAM map, have no memory at all:
+    /// one node.
     RamNotCovered,
 }
 
@@ -297,11 +298,12 @@ impl NumaLayout {
         }
         let blocks = cleanup(&sr.blocks, &ram)?;
         let memory = present_memory(&blocks, &sr.blocks, &ram);
-        if ram
-            .0
-            .as_ref()
-            .is_some_and(|r| uncovered_pages(r, &memory) >= 256)
-        {
+        // Linux checks that its RAM is covered; without the RAM map, no memory at all fails.
+        let uncovered = match &ram.0 {
+            Some(r) => uncovered_pages(r, &memory) >= 256,
+            None => memory.is_empty(),
+        };
+        if uncovered {
             return Ok(Self::fallback(
                 NumaSource::RamNotCovered,
                 &sr.logged,
@@ -446,8 +448,8 @@ impl NumaLayout {
         layout
     }
 
-    /// Gives every CPU its node: the SRAT's node for its APIC id, else round robin over the
-    /// nodes with memory by CPU number (Linux: `numa_init_array()`, then
+    /// Gives every CPU its node: for a present CPU the SRAT's node of its APIC id, else round
+    /// robin over the nodes with memory by CPU number (Linux: `numa_init_array()`, then
     /// `init_cpu_to_node()`, which also brings the CPUs' nodes online).
     fn place_cpus(&mut self, ids: &super::cpus::CpuIds, srat_node: impl Fn(u32) -> Option<NodeId>) {
         let rr: Vec<NodeId> = self.has_memory.iter().collect();
@@ -457,7 +459,11 @@ impl NumaLayout {
             .map(|&a| (a, true))
             .chain(ids.absent.iter().map(|&a| (a, false)));
         for (cpu, (apic_id, present)) in numbered.enumerate() {
-            let node = srat_node(apic_id)
+            // An absent CPU has no APIC id yet when Linux looks (x86_cpu_to_apicid is set for
+            // present CPUs only), so it keeps its round-robin node.
+            let node = present
+                .then(|| srat_node(apic_id))
+                .flatten()
                 .or_else(|| rr.get(cpu % rr.len().max(1)).copied())
                 .unwrap_or(NodeId::new(0));
             self.online.insert(node);
