@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 
-use super::madt::{Madt, PROCESSOR_ENABLED, PROCESSOR_ONLINE_CAPABLE};
+use super::madt::{Madt, MadtProcessor, PROCESSOR_ENABLED, PROCESSOR_ONLINE_CAPABLE};
 use super::numa::MAX_LOCAL_APIC;
 use crate::topology::MAX_CPUS;
 
@@ -23,48 +23,44 @@ pub(crate) struct CpuIds {
 
 /// Numbers the processors of `madt` (or only the boot CPU without one).
 ///
-/// `boot` is the boot CPU's APIC id; without it, the first enabled processor entry is taken
-/// for the boot CPU (the usual firmware order).
+/// `boot` is the boot CPU's APIC id; without it, the first enabled processor Linux would
+/// register is taken for the boot CPU (the usual firmware order).
 pub(crate) fn number_cpus(madt: Option<&Madt<'_>>, boot: Option<u32>) -> CpuIds {
-    let usable = |flags: u32, revision: u8| {
+    let revision = madt.map_or(0, |m| m.revision());
+    let usable = |p: &MadtProcessor| {
         // Before MADT revision 5 a disabled entry is only a hotplug slot under a hypervisor
         // Linux recognizes; QEMU under TCG is not one, so it is not a CPU at all.
-        flags & PROCESSOR_ENABLED != 0 || (revision >= 5 && flags & PROCESSOR_ONLINE_CAPABLE != 0)
+        p.flags & PROCESSOR_ENABLED != 0
+            || (revision >= 5 && p.flags & PROCESSOR_ONLINE_CAPABLE != 0)
     };
-    let revision = madt.map_or(0, |m| m.revision());
+    // acpi_check_lapic(): a usable local APIC entry hides x2APIC entries below 0xff.
+    let has_lapic = madt.is_some_and(|m| {
+        m.processors()
+            .any(|p| !p.x2apic && !p.is_invalid_id() && usable(&p))
+    });
+    // The processors Linux registers (topology_register_apic()), in table order.
+    let registered = || {
+        madt.into_iter()
+            .flat_map(|m| m.processors())
+            .filter(move |p| {
+                !p.is_invalid_id()
+                    && usable(p)
+                    && !(p.x2apic && has_lapic && p.apic_id < 0xff)
+                    && p.apic_id < MAX_LOCAL_APIC
+            })
+    };
     let boot = boot
-        .or_else(|| {
-            madt?
-                .processors()
-                .find(|p| p.enabled() && !p.is_invalid_id() && p.apic_id < MAX_LOCAL_APIC)
-                .map(|p| p.apic_id)
-        })
+        .or_else(|| registered().find(MadtProcessor::enabled).map(|p| p.apic_id))
         .unwrap_or(0);
 
     let mut ids = CpuIds {
         present: Vec::from([boot]),
         absent: Vec::new(),
     };
-    let Some(madt) = madt else {
-        return ids;
-    };
-    // acpi_check_lapic(): a usable local APIC entry hides x2APIC entries below 0xff.
-    let has_lapic = madt
-        .processors()
-        .any(|p| !p.x2apic && !p.is_invalid_id() && usable(p.flags, revision));
     let mut bsp_checked = false;
     let mut disabled: Vec<u32> = Vec::new();
-    for p in madt.processors() {
-        if p.is_invalid_id() || !usable(p.flags, revision) {
-            continue;
-        }
-        if p.x2apic && has_lapic && p.apic_id < 0xff {
-            continue;
-        }
+    for p in registered() {
         let apic = p.apic_id;
-        if apic >= MAX_LOCAL_APIC {
-            continue;
-        }
         // check_for_real_bsp(): the first APIC registered must be the boot CPU's, or Linux
         // takes itself for a crash kernel and leaves that one out.
         if !bsp_checked {
