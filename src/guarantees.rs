@@ -251,7 +251,7 @@
 //! * **Deterministic.** The same bytes give the same layout; parsing allocates nothing (see
 //!   above) and the layout allocates only at build time.
 //!
-//! Every fixture in `conformance/firmware/` (twelve machines recorded on Linux 7.3, two also on
+//! Every fixture in `conformance/firmware/` (fourteen machines recorded on Linux 7.3, two also on
 //! 6.12) must give Linux's node states, CPU numbers, distances, zonelist orders, HMAT access
 //! classes and automatic weights line for line (`mpolsim/tests/firmware_fixtures.rs`).
 //!

@@ -102,6 +102,7 @@ fn the_crate_ignores_the_slit_and_hmat_exactly_when_linux_says_it_did() {
         }
         let slit_refused = logged("SLIT table looks invalid");
         match layout.slit_use() {
+            TableUse::Absent => assert!(tables.slit.is_none(), "{name}"),
             TableUse::Used => assert!(!slit_refused, "{name}"),
             TableUse::Ignored(_) => assert!(slit_refused, "{name}"),
             other => panic!("{name}: {other:?}"),
