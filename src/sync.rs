@@ -75,6 +75,11 @@ impl<T> Mutex<T> {
     }
 }
 
+/// A cell written once, then read lock-free (spin's `Once`: `call_once` spins while another
+/// CPU runs the initialiser). Not modelled under loom: nothing the models check uses it.
+#[cfg(not(loom))]
+pub(crate) type Once<T> = spin::Once<T>;
+
 /// An `UnsafeCell` with loom's closure API, so that loom can track every access to the memory
 /// behind it (and report a use after free when a freed cell is touched).
 #[derive(Debug)]

@@ -6,8 +6,7 @@ use mpolsim as engine;
 use std::fs;
 use std::path::Path;
 
-#[path = "../../tests/recorded/mod.rs"]
-mod recorded;
+use mempolicy_testkit::recorded;
 
 /// The `run.sh` NODES_SPEC of each topology tag (see `conformance/README.md`).
 fn spec_of(tag: &str) -> &'static str {
@@ -38,7 +37,7 @@ fn compared_lines(output: &str) -> Vec<&str> {
 
 #[test]
 fn every_recorded_line_matches() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance");
+    let root = recorded::conformance_dir();
     let mut recordings: Vec<_> = fs::read_dir(root.join("linux-6.12"))
         .expect("recordings directory")
         .map(|e| e.expect("dir entry").path())

@@ -25,7 +25,8 @@ mod shared;
 mod tests;
 
 pub use build::{ZonelistConfig, ZonelistOrder};
-pub use list::{ZoneIter, ZoneRef, Zonelist, ZonelistKind};
+pub use crate::gfp::ZonelistKind;
+pub use list::{ZoneIter, ZoneRef, Zonelist};
 pub use policy::apply_policy_zone;
 pub use set::Zonelists;
 pub use shared::SharedZonelists;
