@@ -4,7 +4,6 @@
 use mpolsim as engine;
 
 use std::fs;
-use std::path::Path;
 
 use mempolicy_testkit::recorded;
 

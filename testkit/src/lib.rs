@@ -7,6 +7,7 @@
 //! | [`User`] | a process's user memory: nodemask buffers and the policy word |
 //! | [`Frames`] | the page allocator's free lists: a [`FrameSource`](mempolicy::select::FrameSource) with per-zone limits, full nodes and a log |
 //! | [`Pages`] | the page tables' view of present pages and their nodes |
+//! | [`Hostile`] | an embedder that answers every hook with extreme values, for edge-value tests |
 //! | [`script`] | the conformance oracle's script language |
 //! | [`recorded`] | the recordings of real Linux kernels in `conformance/` |
 //!
@@ -16,6 +17,7 @@
 //! targets through [`Cpu::alloc_migration_target`](mempolicy::machine::Cpu::alloc_migration_target).
 
 mod frames;
+mod hostile;
 mod kernel;
 mod pages;
 pub mod recorded;
@@ -23,6 +25,7 @@ pub mod script;
 mod user;
 
 pub use frames::{Frame, Frames};
+pub use hostile::{Hostile, HOSTILE_POLICY, HOSTILE_USER, HOSTILE_USER_WORDS};
 pub use kernel::{Failures, Kernel, Process};
 pub use pages::{PageKind, Pages, Resident};
 pub use user::{User, MASK_A, MASK_B, MASK_WORDS, POLICY_WORD};
