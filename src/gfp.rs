@@ -248,6 +248,10 @@ pub enum ZonelistKind {
 
 /// [`zone_for_config`] as a table: the highest zone for each value of the four zone modifier
 /// bits, `None` for the contradictory ones (Linux: `GFP_ZONE_TABLE` and `GFP_ZONE_BAD`).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range would fail the build, not panic"
+)]
 const fn zone_table(config: ZoneConfig) -> [Option<ZoneType>; 16] {
     let mut table = [None; 16];
     let mut bits = 0;

@@ -499,8 +499,14 @@ fn ranges_of_different_objects_never_merge() {
     use std::sync::Arc;
 
     let domain = mempolicy::rcu::Domain::new();
-    let a = Arc::new(SharedObject::new(&domain, SharedPolicy::<Mempolicy>::new(1)));
-    let b = Arc::new(SharedObject::new(&domain, SharedPolicy::<Mempolicy>::new(2)));
+    let a = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::<Mempolicy>::new(1),
+    ));
+    let b = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::<Mempolicy>::new(2),
+    ));
     let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
     mm.mmap_shared(0, 2 * PAGE, 0, (), Arc::clone(&a)).unwrap();
     mm.mmap_shared(2 * PAGE, 2 * PAGE, 2, (), b).unwrap();

@@ -758,14 +758,16 @@ fn selection_takes_odd_nodes() {
                         }
                     }
                     let mut cursor = InterleaveCursor::new();
-                    let mut task = TaskContext::new(Some(&pol), &mut cursor).with_mems_allowed(&empty);
+                    let mut task =
+                        TaskContext::new(Some(&pol), &mut cursor).with_mems_allowed(&empty);
                     let _ = select::pick_alloc(&machine, &mut task, cpu, gfp);
                     let _ =
                         select::alloc_pages(&machine, &mut task, cpu, gfp, u32::MAX, &mut always);
                     let _ = select::slab_node(&machine, &mut task, cpu);
                     for (start, addr) in [(0, 0), (u64::MAX, 0), (0, u64::MAX), (4096, 4095)] {
                         for order in [9, u32::MAX] {
-                            let vma = VmaPolicy::new(Some(&pol), u64::MAX, start, u64::MAX, addr, order);
+                            let vma =
+                                VmaPolicy::new(Some(&pol), u64::MAX, start, u64::MAX, addr, order);
                             let _ = select::pick_vma(&machine, &mut task, cpu, &vma, gfp);
                             let _ = select::alloc_vma(
                                 &machine, &mut task, cpu, &vma, gfp, order, &mut never,
@@ -773,7 +775,8 @@ fn selection_takes_odd_nodes() {
                         }
                     }
                     let mut out = [None, None];
-                    let _ = select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut always);
+                    let _ =
+                        select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut always);
                     let _ = select::alloc_on_node(
                         &lists,
                         gfp,
@@ -905,7 +908,15 @@ fn mbind_and_home_node_take_hostile_arguments() {
                         maxnode,
                         flags,
                     };
-                    let _ = abi::mbind(&task, &mut mm, &nodes, &defaults, NodeId::MAX, &mut env, args);
+                    let _ = abi::mbind(
+                        &task,
+                        &mut mm,
+                        &nodes,
+                        &defaults,
+                        NodeId::MAX,
+                        &mut env,
+                        args,
+                    );
                 }
             }
         }

@@ -61,10 +61,9 @@ impl Recording {
                 let addr = start + page * PAGE;
                 let vma = VmaPolicy::anonymous(vma_policy, start, addr);
                 let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
-                let served =
-                    select::alloc_vma(&globals, &mut task, cpu, &vma, gfp, 0, &mut frames)
-                        .unwrap()
-                        .expect("the frame source never runs out");
+                let served = select::alloc_vma(&globals, &mut task, cpu, &vma, gfp, 0, &mut frames)
+                    .unwrap()
+                    .expect("the frame source never runs out");
                 served.node().as_u32()
             })
             .collect();

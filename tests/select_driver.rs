@@ -4,13 +4,13 @@
 
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, Uniform, NO_INTERLEAVE_INDEX};
-use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
 use mempolicy::page::HPAGE_PMD_ORDER;
+use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
 use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
-use mempolicy_testkit::Frames;
 use mempolicy::topology::{Topology, TopologyBuilder};
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
+use mempolicy_testkit::Frames;
 
 const SPEC: &str = "nodes=4 cpus=0,1 mem=256";
 

@@ -70,7 +70,13 @@ fn placement_allocates_nothing() {
                         let addr = start + 4096 * 5;
                         let vma = VmaPolicy::new(policy, 0, start, start >> 12, addr, order);
                         let _ = select::alloc_vma(
-                            &machine, &mut task, cpu, &vma, gfp, order, &mut frames,
+                            &machine,
+                            &mut task,
+                            cpu,
+                            &vma,
+                            gfp,
+                            order,
+                            &mut frames,
                         );
                         let shared = VmaPolicy::new(Some(&shmem), 7, start, 0, addr, order);
                         let _ = select::alloc_vma(
@@ -84,7 +90,8 @@ fn placement_allocates_nothing() {
                         );
                     }
                     let mut out = [None, None, None];
-                    let _ = select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut frames);
+                    let _ =
+                        select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut frames);
                 }
                 let _ = select::slab_node(&machine, &mut task, cpu);
             }

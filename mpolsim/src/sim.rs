@@ -594,7 +594,10 @@ impl<'m> Sim<'m> {
     /// Allocates the page of user data at `addr` under the policy of its mapping or the
     /// task, with the mapping's interleave index (Linux: `vma_alloc_folio`).
     fn alloc_user_page(&mut self, addr: u64) -> Option<NodeId> {
-        let frame = self.kernel.alloc_user_page(&mut self.task, &self.mm, addr).ok()?;
+        let frame = self
+            .kernel
+            .alloc_user_page(&mut self.task, &self.mm, addr)
+            .ok()?;
         Some(frame.node)
     }
 
@@ -618,7 +621,9 @@ impl<'m> Sim<'m> {
             // writable mapping is writable from the read fault on).
             Some((node, PageKind::Shmem { dirty: false })) if write => {
                 let dirty = PageKind::Shmem { dirty: true };
-                self.kernel.pages.insert(addr, Resident { node, kind: dirty });
+                self.kernel
+                    .pages
+                    .insert(addr, Resident { node, kind: dirty });
             }
             Some((_, PageKind::Anon | PageKind::Shmem { .. })) => {}
             Some((_, PageKind::Zero)) if !write => {}
@@ -789,7 +794,8 @@ impl<'m> Sim<'m> {
         self.sync_cpuset();
         let mems = *self.task.mems_allowed();
         let mut cursor = mempolicy::interleave::InterleaveCursor::new();
-        let mut task = mempolicy::select::TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
+        let mut task =
+            mempolicy::select::TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
         let (cpu, frames) = self.kernel.cpu_and_frames();
         let target = abi::MigrationTarget::Node(node);
         let page = cpu.alloc_migration_target(&mut task, &target, 0, frames)?;

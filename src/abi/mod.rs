@@ -85,8 +85,8 @@ pub use env::{
 };
 pub use mbind::{mbind, MbindArgs};
 pub use migrate::{migrate_pages, migrate_pairs, MigratePairs};
-pub use shared::{SharedObject, SharedPolicy, MAX_PGOFF};
 pub use range::{policies_equal, MergeKey, RangePolicy};
+pub use shared::{SharedObject, SharedPolicy, MAX_PGOFF};
 pub use space::{AddressSpace, Mapping};
 pub use syscalls::{
     get_mempolicy, query_policy, set_mempolicy, set_mempolicy_home_node, GetMempolicyArgs,

@@ -73,4 +73,3 @@ impl MergeKey for Option<u64> {
         self.or(*next)
     }
 }
-

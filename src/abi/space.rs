@@ -15,11 +15,11 @@ use core::ops::Bound;
 
 use super::range::{policies_equal, MergeKey, RangePolicy};
 use super::shared::SharedObject;
-use crate::rcu::Reader;
-use crate::select::VmaPolicy;
 use crate::error::{Error, Result};
 use crate::nodemask::NodeMask;
 use crate::page::PAGE_SIZE;
+use crate::rcu::Reader;
+use crate::select::VmaPolicy;
 
 /// One mapped range of an address space (Linux: the policy-related part of a
 /// `vm_area_struct`).
@@ -286,9 +286,7 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         Some(match m.shared.as_deref() {
             Some(object) => {
                 let index = m.interleave_index(addr);
-                let policy = object
-                    .load(reader)
-                    .and_then(|tree| tree.policy_of(index));
+                let policy = object.load(reader).and_then(|tree| tree.policy_of(index));
                 VmaPolicy::new(policy, object.ino(), m.start, m.pgoff, addr, order)
             }
             None => VmaPolicy::new(m.policy.as_deref(), 0, m.start, m.pgoff, addr, order),

@@ -5,8 +5,8 @@
 use crate::error::{Error, Result};
 use crate::interleave::InterleaveMode;
 use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
-use crate::policy::{Mempolicy, Mode};
 use crate::page::PAGE_SIZE;
+use crate::policy::{Mempolicy, Mode};
 
 use super::env::{read_nodes, write_nodes, PageNode, SystemNodes, UserMemory};
 use super::range::MergeKey;

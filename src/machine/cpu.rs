@@ -213,7 +213,9 @@ impl<'m> Cpu<'m> {
     {
         let cpu = self.in_task();
         let served = self.read(|globals, cache, reader| {
-            let vma = mm.vma_policy(addr, order, reader).ok_or(Error::Fault(addr))?;
+            let vma = mm
+                .vma_policy(addr, order, reader)
+                .ok_or(Error::Fault(addr))?;
             select::alloc_vma_walk(globals, task, cpu, &vma, gfp, order, frames, cache)
         })?;
         served.ok_or(Error::NoMemory)
@@ -356,8 +358,15 @@ impl<'m> Cpu<'m> {
                     GfpFlags::GFP_HIGHUSER_MOVABLE | GfpFlags::RETRY_MAYFAIL | GfpFlags::COMP
                 };
                 let mems = task.mems_allowed();
-                let placement =
-                    select::policy_nodemask(policy, gfp, ilx, cpu.node(), task.cursor(), mems, globals)?;
+                let placement = select::policy_nodemask(
+                    policy,
+                    gfp,
+                    ilx,
+                    cpu.node(),
+                    task.cursor(),
+                    mems,
+                    globals,
+                )?;
                 Walk::new(globals.zonelists(), order, mems)
                     .with_cache(cache)
                     .mpol(&placement, gfp, ilx, frames)
@@ -420,7 +429,15 @@ fn local_placement(
 ) -> Result<select::Placement> {
     let default = globals.defaults().default_policy();
     let mut cursor = InterleaveCursor::new();
-    select::policy_nodemask(default, gfp, NO_INTERLEAVE_INDEX, node, &mut cursor, None, globals)
+    select::policy_nodemask(
+        default,
+        gfp,
+        NO_INTERLEAVE_INDEX,
+        node,
+        &mut cursor,
+        None,
+        globals,
+    )
 }
 
 impl fmt::Debug for Cpu<'_> {

@@ -17,12 +17,8 @@ use crate::select::VmaPolicy;
 pub trait Mappings {
     /// Returns the policy the mapping at `addr` gives a folio of `order` there, or `None`
     /// when nothing is mapped at `addr`. Must not allocate, lock or block.
-    fn vma_policy<'a>(
-        &'a self,
-        addr: u64,
-        order: u32,
-        reader: &'a Reader,
-    ) -> Option<VmaPolicy<'a>>;
+    fn vma_policy<'a>(&'a self, addr: u64, order: u32, reader: &'a Reader)
+        -> Option<VmaPolicy<'a>>;
 }
 
 impl<K: MergeKey> Mappings for AddressSpace<Mempolicy, K> {

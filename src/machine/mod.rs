@@ -17,7 +17,7 @@
 //! | `mempolicy_slab_node` | [`Cpu::slab_node`] |
 //! | `alloc_migration_target_by_mpol`, `alloc_migration_target` | [`Cpu::alloc_migration_target`] |
 //! | `mpol_misplaced` | [`Cpu::misplaced`] |
-//! | the memory-policy system calls | [`Cpu::set_mempolicy`], [`Cpu::get_mempolicy`], [`Cpu::mbind`], [`Cpu::set_mempolicy_home_node`], [`Cpu::migrate_pages`] |
+//! | the memory-policy system calls, `cpuset_change_task_nodemask` | [`Machine::set_mempolicy`], [`Machine::get_mempolicy`], [`Machine::mbind`], [`Machine::set_mempolicy_home_node`], [`Machine::migrate_pages`], [`Machine::cpuset_rebind`] |
 //! | node hotplug, `build_all_zonelists` | [`Machine::update_topology`] |
 //!
 //! Every allocation entry point takes the CPU handle (`&mut self`), the task (and for a

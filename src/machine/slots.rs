@@ -248,11 +248,7 @@ impl<const N: usize> CpuSlots<N> {
     ///
     /// # Errors
     /// As [`CpuSlots::with`].
-    pub fn with_interrupt<R>(
-        &self,
-        cpu: u32,
-        f: impl FnOnce(&mut Cpu<'static>) -> R,
-    ) -> Result<R> {
+    pub fn with_interrupt<R>(&self, cpu: u32, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
         self.slot(cpu)?.interrupt.with(f)
     }
 

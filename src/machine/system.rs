@@ -135,7 +135,8 @@ impl Machine {
     /// Calls `f` with the current machine description, from a writer or boot path (pins a
     /// temporary handle: may allocate). Allocation paths use [`Cpu::topology`].
     pub fn with_topology<R>(&self, f: impl FnOnce(&Topology) -> R) -> R {
-        self.state.with_current(&self.domain, |state| f(&state.topology))
+        self.state
+            .with_current(&self.domain, |state| f(&state.topology))
     }
 
     /// Calls `f` with the current zonelists, from a writer or boot path (pins a temporary

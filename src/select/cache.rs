@@ -128,7 +128,11 @@ mod tests {
                 kind: ZonelistKind::Fallback,
             };
             let first = cache.first_zone(key, list, ZoneType::Movable, Some(&mask));
-            assert_eq!(list.as_slice()[first].node(), NodeId::new(1), "{generation}");
+            assert_eq!(
+                list.as_slice()[first].node(),
+                NodeId::new(1),
+                "{generation}"
+            );
             // A hit gives the same answer.
             assert_eq!(
                 cache.first_zone(key, list, ZoneType::Movable, Some(&mask)),

@@ -213,9 +213,8 @@ impl<'a, P> VmaPolicy<'a, P> {
         addr: u64,
         order: u32,
     ) -> Self {
-        let offset = crate::interleave::vma_interleave_index(
-            vm_pgoff, vm_start, addr, order, PAGE_SHIFT,
-        );
+        let offset =
+            crate::interleave::vma_interleave_index(vm_pgoff, vm_start, addr, order, PAGE_SHIFT);
         Self {
             policy,
             bias,
@@ -335,8 +334,5 @@ pub fn vma_policy<'a, W: ?Sized>(
         Some(own) => own,
         None => task_policy(globals, task_policy_ref, cpu),
     };
-    (
-        policy,
-        vma.interleave_index(policy.mode().is_interleave()),
-    )
+    (policy, vma.interleave_index(policy.mode().is_interleave()))
 }

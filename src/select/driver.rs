@@ -36,8 +36,13 @@ pub trait FrameSource {
 
     /// Takes `2^order` contiguous frames from `zone` of `node` for an allocation with `gfp`,
     /// or returns `None` if that zone cannot give them now.
-    fn take(&mut self, node: NodeId, zone: ZoneType, order: u32, gfp: GfpFlags)
-        -> Option<Self::Frame>;
+    fn take(
+        &mut self,
+        node: NodeId,
+        zone: ZoneType,
+        order: u32,
+        gfp: GfpFlags,
+    ) -> Option<Self::Frame>;
 }
 
 impl<T, F> FrameSource for F
@@ -503,7 +508,9 @@ where
                 );
             }
             for &(node, pages) in &plan {
-                empty.fill(pages, |slots| walk.bulk_on_node(gfp, node, None, slots, frames))?;
+                empty.fill(pages, |slots| {
+                    walk.bulk_on_node(gfp, node, None, slots, frames)
+                })?;
             }
         }
         Mode::PreferredMany => {
@@ -514,7 +521,9 @@ where
                 walk.bulk_on_node(first_gfp, cpu.node(), Some(&nodes), slots, frames)
             })?;
             let rest = empty.remaining() as u64;
-            empty.fill(rest, |slots| walk.bulk_on_node(gfp, cpu.node(), None, slots, frames))?;
+            empty.fill(rest, |slots| {
+                walk.bulk_on_node(gfp, cpu.node(), None, slots, frames)
+            })?;
         }
         _ => {
             let placement = policy_nodemask(

@@ -2,11 +2,11 @@
 //! `mpol_misplaced`).
 
 use crate::gfp;
+use crate::gfp::ZonelistKind;
 use crate::gfp::{GfpFlags, ZoneType};
 use crate::interleave::{self, WeightSource};
 use crate::nodemask::NodeId;
 use crate::policy::{Mempolicy, Mode, PolicyFlags};
-use crate::gfp::ZonelistKind;
 use crate::zonelist::Zonelists;
 
 /// Returns the node a page on `page_node` should move to under `policy`, or `None` if it is

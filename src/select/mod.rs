@@ -61,10 +61,10 @@ pub(crate) use cache::ZoneCache;
 pub use context::{
     alloc_policy, task_policy, vma_policy, CpuContext, Globals, TaskContext, VmaPolicy,
 };
-pub(crate) use driver::{alloc_bulk_walk, alloc_pages_walk, alloc_vma_walk, CacheRef, Walk};
 pub use driver::{
     alloc_bulk, alloc_on_node, alloc_pages, alloc_pages_mpol, alloc_vma, FrameSource, Page,
 };
+pub(crate) use driver::{alloc_bulk_walk, alloc_pages_walk, alloc_vma_walk, CacheRef, Walk};
 pub use misplaced::mpol_misplaced;
 pub use pick::{pick_alloc, pick_vma, policy_nodemask, slab_node, Placement};
 

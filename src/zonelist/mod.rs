@@ -24,8 +24,8 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
-pub use build::{ZonelistConfig, ZonelistOrder};
 pub use crate::gfp::ZonelistKind;
+pub use build::{ZonelistConfig, ZonelistOrder};
 pub use list::{ZoneIter, ZoneRef, Zonelist};
 pub use policy::apply_policy_zone;
 pub use set::Zonelists;

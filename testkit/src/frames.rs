@@ -88,7 +88,10 @@ impl Frames {
 
     /// Returns the nodes of the requests logged so far, in order.
     pub fn nodes_tried(&self) -> Vec<u32> {
-        self.log().iter().map(|(node, _, _)| node.as_u32()).collect()
+        self.log()
+            .iter()
+            .map(|(node, _, _)| node.as_u32())
+            .collect()
     }
 
     /// Forgets the log.
@@ -147,9 +150,13 @@ mod tests {
         let gfp = GfpFlags::GFP_KERNEL;
         assert!(frames.take(n0, ZoneType::Normal, 1, gfp).is_some());
         assert!(frames.take(n0, ZoneType::Normal, 0, gfp).is_none());
-        assert!(frames.take(NodeId::new(1), ZoneType::Normal, 0, gfp).is_none());
+        assert!(frames
+            .take(NodeId::new(1), ZoneType::Normal, 0, gfp)
+            .is_none());
         frames.need_reclaim = true;
-        assert!(frames.take(n0, ZoneType::Dma32, 0, GfpFlags::GFP_NOWAIT).is_none());
+        assert!(frames
+            .take(n0, ZoneType::Dma32, 0, GfpFlags::GFP_NOWAIT)
+            .is_none());
         assert!(frames.take(n0, ZoneType::Dma32, 0, gfp).is_some());
         assert_eq!(frames.nodes_tried(), [0, 0, 1, 0, 0]);
     }

@@ -80,9 +80,8 @@ impl<'m> Kernel<'m> {
     /// frames in every populated zone, the caller unprivileged in a cpuset of every memory
     /// node, and no other process.
     pub fn new(machine: &'m Machine) -> Self {
-        let (nr_cpus, memory, frames) = machine.with_topology(|t| {
-            (t.nr_cpu_ids(), *t.memory_nodes(), Frames::plentiful(t))
-        });
+        let (nr_cpus, memory, frames) =
+            machine.with_topology(|t| (t.nr_cpu_ids(), *t.memory_nodes(), Frames::plentiful(t)));
         let cpus = (0..nr_cpus)
             .map(|cpu| u32::try_from(cpu).ok().and_then(|c| machine.cpu(c).ok()))
             .collect();

@@ -129,7 +129,10 @@ mod tests {
         assert_eq!(user.read_u64(MASK_A + 4), Err(Error::Fault(MASK_A + 4)));
         let past = MASK_A + 8 * MASK_WORDS as u64;
         assert_eq!(user.read_u64(past), Err(Error::Fault(past)));
-        assert_eq!(user.write_i32(POLICY_WORD + 4, 1), Err(Error::Fault(POLICY_WORD + 4)));
+        assert_eq!(
+            user.write_i32(POLICY_WORD + 4, 1),
+            Err(Error::Fault(POLICY_WORD + 4))
+        );
         user.set_mask(MASK_B, &[5]);
         assert_eq!(user.read_u64(MASK_B), Ok(5));
         user.write_i32(POLICY_WORD, 3).unwrap();
