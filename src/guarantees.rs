@@ -75,7 +75,7 @@
 //! # Lock audit
 //!
 //! Built with `--cfg mempolicy_audit`, the crate counts every acquisition of any of its locks;
-//! [`locks_taken`] reads the count. `tests/fault_path.rs` uses it to show that a fault, from
+//! `locks_taken()` reads the count. `tests/fault_path.rs` uses it to show that a fault, from
 //! the CPU handle through the address space and the task to the frame, takes no lock of the
 //! crate. Other builds have neither the counter nor the function.
 //!

@@ -14,7 +14,7 @@ use crate::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
 use crate::nodemask::NodeId;
 use crate::rcu::Reader;
 use crate::select::{
-    self, CacheRef, CpuContext, FrameSource, Globals, Page, TaskContext, Walk, ZoneCache,
+    self, CacheRef, CpuContext, FrameSource, Globals, Page, TaskContext, VmaPolicy, Walk, ZoneCache,
 };
 use crate::topology::Topology;
 use crate::weights::{Table, WeightView};
@@ -217,6 +217,33 @@ impl<'m> Cpu<'m> {
                 .vma_policy(addr, order, reader)
                 .ok_or(Error::Fault(addr))?;
             select::alloc_vma_walk(globals, task, cpu, &vma, gfp, order, frames, cache)
+        })?;
+        served.ok_or(Error::NoMemory)
+    }
+
+    /// Allocates the `2^order` frames backing a page of a mapping the caller has found
+    /// already (Linux: `vma_alloc_folio(gfp, order, vma, addr)`, which takes the VMA):
+    /// [`Cpu::alloc_fault`] without the address-space lookup. `vma` describes the page at
+    /// this `order` ([`VmaPolicy::new`]); a shared object's policy in it is read through this
+    /// CPU's [`reader`](Cpu::reader).
+    ///
+    /// # Errors
+    /// [`Error::NoMemory`] when no eligible zone gives the frames;
+    /// [`Error::ConflictingZoneFlags`] for a bad `gfp`.
+    pub fn alloc_vma<F>(
+        &mut self,
+        task: &mut TaskContext<'_>,
+        vma: &VmaPolicy<'_>,
+        gfp: GfpFlags,
+        order: u32,
+        frames: &mut F,
+    ) -> Result<Page<F::Frame>>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let cpu = self.in_task();
+        let served = self.read(|globals, cache, _| {
+            select::alloc_vma_walk(globals, task, cpu, vma, gfp, order, frames, cache)
         })?;
         served.ok_or(Error::NoMemory)
     }

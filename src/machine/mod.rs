@@ -10,7 +10,7 @@
 //! | a CPU's RCU read side and `numa_node_id()` | [`Cpu`] (per-CPU `static`: [`CpuSlots`]) |
 //! | `current->mempolicy`, `il_prev`, `il_weight`, `cpuset_current_mems_allowed` | [`TaskContext`](crate::select::TaskContext), lent by [`Task::lend`](crate::abi::Task::lend) |
 //! | `__get_vma_policy` over the VMA tree and shared policies | [`Mappings`], implemented by [`AddressSpace`](crate::abi::AddressSpace) |
-//! | `vma_alloc_folio` | [`Cpu::alloc_fault`] |
+//! | `vma_alloc_folio` | [`Cpu::alloc_fault`] (from an address), [`Cpu::alloc_vma`] (from a found mapping) |
 //! | `alloc_pages` (task context / interrupt) | [`Cpu::alloc_pages`] / [`Cpu::alloc_interrupt`] |
 //! | `__alloc_pages_node` | [`Cpu::alloc_on_node`] |
 //! | `alloc_pages_bulk_mempolicy_noprof` | [`Cpu::alloc_bulk`] |

@@ -46,6 +46,14 @@ impl User {
         user
     }
 
+    /// No user memory at all: every access faults until [`User::map_words`] maps some.
+    pub fn unmapped() -> Self {
+        Self {
+            buffers: BTreeMap::new(),
+            policy_word: None,
+        }
+    }
+
     /// Maps `count` words at `base` (8-byte aligned), each holding `fill`.
     pub fn map_words(&mut self, base: u64, count: usize, fill: u64) {
         self.buffers.insert(base, vec![fill; count]);
