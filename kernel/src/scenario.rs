@@ -65,6 +65,9 @@ static GO: AtomicBool = AtomicBool::new(false);
 static IRQ_ALLOCS: AtomicBool = AtomicBool::new(false);
 /// Timer handlers between their check of [`IRQ_ALLOCS`] and their last frame access.
 static IRQ_IN_FLIGHT: AtomicU32 = AtomicU32::new(0);
+/// Set by the publisher once it has published its first version: the others start
+/// allocating only then, so that publishing overlaps their work.
+static PUBLISHING: AtomicBool = AtomicBool::new(false);
 /// The version the publisher last published.
 // INTEGRATION(machine): stands in for the published weight table.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -131,6 +134,9 @@ fn run(kernel: &'static Kernel, cpu: &'static Cpu) {
     if count > 1 && cpu.index() == count - 1 {
         publish_loop(cpu);
     } else {
+        if count > 1 {
+            wait_for_publisher();
+        }
         allocate_and_check(kernel, cpu, count == 1);
     }
     cpu.scenario.done.store(true, Ordering::Release);
@@ -142,6 +148,16 @@ fn attach(_kernel: &Kernel, _cpu: &Cpu) {
     // the handle is created on, and only ever used by, this CPU.
 }
 
+/// Waits (at most about 5 s) for the publisher's first version.
+fn wait_for_publisher() {
+    for _ in 0..50_000 {
+        if PUBLISHING.load(Ordering::Acquire) {
+            return;
+        }
+        pit::wait_us(100);
+    }
+}
+
 /// The publisher: new versions in a loop until every other CPU is done.
 fn publish_loop(cpu: &Cpu) {
     let others = || {
@@ -149,7 +165,9 @@ fn publish_loop(cpu: &Cpu) {
             .iter()
             .filter(|c| c.index() != cpu.index() && c.online.load(Ordering::Acquire))
     };
-    let mut published = 0u64;
+    GENERATION.fetch_add(1, Ordering::Release);
+    PUBLISHING.store(true, Ordering::Release);
+    let mut published = 1u64;
     // Bounded like every wait in the kernel: about a few seconds of TCG time at most.
     for _ in 0..50_000_000u64 {
         if others().all(|c| c.scenario.done.load(Ordering::Acquire)) {
