@@ -11,6 +11,7 @@ use crate::phys::PhysRange;
 use crate::println;
 use alloc::vec;
 use alloc::vec::Vec;
+use mempolicy::{NodeId, NodeMask};
 
 /// A CPU the kernel will run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +33,27 @@ pub struct Layout {
     pub memory: Vec<(u32, PhysRange)>,
     /// Number of nodes.
     pub nodes: u32,
+}
+
+impl Layout {
+    /// The nodes that own memory (Linux: `N_MEMORY`).
+    pub fn nodes_with_memory(&self) -> NodeMask {
+        mask(self.memory.iter().map(|&(node, _)| node))
+    }
+
+    /// The nodes that have a CPU the kernel runs (Linux: `N_CPU`).
+    pub fn nodes_with_cpus(&self) -> NodeMask {
+        mask(self.cpus.iter().map(|cpu| cpu.node))
+    }
+}
+
+/// The mask of `nodes`, leaving out numbers a mask cannot hold.
+fn mask(nodes: impl Iterator<Item = u32>) -> NodeMask {
+    let mut mask = NodeMask::new();
+    for node in nodes.filter_map(|n| NodeId::try_new(u64::from(n)).ok()) {
+        mask.insert(node);
+    }
+    mask
 }
 
 /// Builds the layout from the MADT and SRAT, with the kernel's stand-in parser.

@@ -177,6 +177,11 @@ pub extern "C" fn boot_cpu_main(entered_by: u32, info_addr: u32) -> ! {
     for (node, range) in &layout.memory {
         println!("layout: node {node} memory {range}");
     }
+    println!(
+        "layout: nodes with memory {}, with cpus {}",
+        layout.nodes_with_memory(),
+        layout.nodes_with_cpus()
+    );
 
     // Frame pools: usable RAM minus what the kernel already uses, split by node and zone.
     let mut reserved: Vec<PhysRange> = Vec::from([image, smp::trampoline_range(), heap_range]);

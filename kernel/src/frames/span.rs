@@ -33,7 +33,7 @@ impl Span {
         let frames = range.len() / FRAME_SIZE;
         let words = frames.div_ceil(64) as usize;
         let mut used = vec![0u64; words];
-        if frames % 64 != 0 {
+        if !frames.is_multiple_of(64) {
             used[words - 1] = !0u64 << (frames % 64);
         }
         Span {
@@ -94,8 +94,8 @@ impl Span {
     pub fn free(&mut self, addr: u64, order: u32) -> bool {
         let n = 1u64 << order;
         let frame = addr / FRAME_SIZE;
-        if addr % FRAME_SIZE != 0
-            || frame % n != 0
+        if !addr.is_multiple_of(FRAME_SIZE)
+            || !frame.is_multiple_of(n)
             || frame < self.base
             || frame - self.base + n > self.frames
         {
