@@ -57,7 +57,7 @@ cp "$CARGO_TARGET_DIR/release/mempolicy-kernel" "$W/multiboot.elf"
 # (in the first 8 KiB, 4-byte aligned) overwritten, so QEMU falls through to the PVH note.
 cp "$W/multiboot.elf" "$W/pvh.elf"
 magic_at=$(od -A d -t x4 -v -N 8192 "$W/pvh.elf" |
-	awk '{ for (i = 2; i <= NF; i++) if ($i == "1badb002") { print $1 + 4 * (i - 2); exit } }')
+	awk '!found { for (i = 2; i <= NF; i++) if ($i == "1badb002") { print $1 + 4 * (i - 2); found = 1; break } }')
 [ -n "$magic_at" ] || die "no Multiboot header in the kernel image"
 printf '\0\0\0\0' | dd of="$W/pvh.elf" bs=1 seek="$magic_at" conv=notrunc status=none
 

@@ -2,8 +2,8 @@
 //! boot memory map, behind an [`IrqLock`].
 //!
 //! The crate needs `alloc` (its epoch-based reclamation and its published tables live on the
-//! heap); the kernel uses it for its own tables, the other CPUs' stacks and the frame pools'
-//! bitmaps. The heap's range is reserved: the frame pools never hand it out.
+//! heap); the kernel uses it for its own tables, descriptor tables and the frame pools' bitmaps
+//! (CPU stacks come from the frame pools, on each CPU's node). The heap's range is reserved: the frame pools never hand it out.
 
 use crate::phys::PhysRange;
 use crate::sync::IrqLock;

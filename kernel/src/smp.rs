@@ -12,6 +12,7 @@
 //! serve every AP in turn.
 
 use crate::arch::{apic, cpu, gdt, idt, pit};
+use crate::frames::Zone;
 use crate::layout::Layout;
 use crate::phys::PhysRange;
 use crate::{percpu, println, scenario};
@@ -100,7 +101,7 @@ pub fn start_aps(layout: &Layout) -> usize {
     let mut started = 0;
     for (index, slot) in layout.cpus.iter().enumerate().skip(1) {
         let Some(cpu) = percpu::get(index) else { break };
-        AP_STACK_TOP.store(gdt::leak_stack(AP_STACK_SIZE), Ordering::Release);
+        AP_STACK_TOP.store(stack(slot.node, AP_STACK_SIZE), Ordering::Release);
         AP_CPU.store(index as u64, Ordering::Release);
         apic::send_init(slot.apic_id);
         pit::wait_us(10_000);
@@ -133,11 +134,30 @@ fn wait_online(cpu: &percpu::Cpu, millis: u32) -> bool {
     cpu.online.load(Ordering::Acquire)
 }
 
+/// Returns the top of a new stack of `size` bytes (a power of two, at least a frame) for a
+/// CPU on `node`: frames from that node's pool if it has memory, else from any node's, kept
+/// in use for good. Linux also puts each CPU's stacks on its own node.
+pub fn stack(node: u32, size: usize) -> u64 {
+    let pools = &crate::kernel().pools;
+    let order = (size / 4096).max(1).ilog2();
+    let nodes = core::iter::once(node).chain(0..pools.nodes());
+    let block = nodes
+        .flat_map(|n| [Zone::Normal, Zone::Dma32].map(|z| (n, z)))
+        .find_map(|(n, z)| pools.alloc(n, z, order));
+    match block {
+        Some(block) => block.leak().end,
+        None => panic!("no memory left for a {size}-byte stack"),
+    }
+}
+
 /// Brings this CPU into the kernel: per-CPU area, GDT and TSS, IDT, local APIC and timer.
-/// The boot CPU and every AP run it.
+/// The boot CPU and every AP run it, once the kernel state (and its frame pools) exists.
 pub fn cpu_init(index: usize, node: u32) {
     percpu::install(index);
-    gdt::install();
+    gdt::install(
+        stack(node, gdt::IST_STACK_SIZE),
+        stack(node, gdt::IST_STACK_SIZE),
+    );
     idt::load();
     apic::enable(idt::SPURIOUS_VECTOR);
     let cpu = percpu::current();

@@ -7,10 +7,10 @@
 //! separate stack on every interrupt and exception, and the interrupted stack is not touched.
 //!
 //! Each CPU gets its own GDT (same code and data selectors as the boot GDT, plus its TSS
-//! descriptor) and its own IST stacks, all leaked from the heap: they live as long as the CPU.
+//! descriptor), leaked from the heap, and its own IST stacks, from its node's frames
+//! ([`crate::smp::stack`]): they live as long as the CPU.
 
 use alloc::boxed::Box;
-use alloc::vec;
 use core::arch::asm;
 
 /// IST slot (1-based, as the IDT gate encodes it) for interrupts.
@@ -19,7 +19,8 @@ pub const IST_INTERRUPTS: u8 = 1;
 /// stack to report from.
 pub const IST_EXCEPTIONS: u8 = 2;
 
-const IST_STACK_SIZE: usize = 32 * 1024;
+/// Bytes of each IST stack.
+pub const IST_STACK_SIZE: usize = 32 * 1024;
 const KERNEL_CODE: u64 = 0x00af_9a00_0000_ffff;
 const KERNEL_DATA: u64 = 0x00cf_9200_0000_ffff;
 const TSS_SELECTOR: u16 = 3 << 3;
@@ -43,17 +44,13 @@ struct DescriptorPointer {
     base: u64,
 }
 
-/// Returns the top of a new, leaked stack of `size` bytes, 16-byte aligned.
-pub fn leak_stack(size: usize) -> u64 {
-    let stack: &'static mut [u128] = Box::leak(vec![0u128; size / 16].into_boxed_slice());
-    stack.as_ptr_range().end as u64
-}
-
-/// Loads a GDT with this CPU's own TSS, and the TSS. Call once per CPU, before interrupts.
-pub fn install() {
+/// Loads a GDT with this CPU's own TSS, and the TSS, whose IST entries point at the two stack
+/// tops given (owned by this CPU for good, 16-byte aligned). Call once per CPU, before
+/// interrupts.
+pub fn install(interrupt_stack_top: u64, exception_stack_top: u64) {
     let mut interrupt_stacks = [0u64; 7];
-    interrupt_stacks[usize::from(IST_INTERRUPTS - 1)] = leak_stack(IST_STACK_SIZE);
-    interrupt_stacks[usize::from(IST_EXCEPTIONS - 1)] = leak_stack(IST_STACK_SIZE);
+    interrupt_stacks[usize::from(IST_INTERRUPTS - 1)] = interrupt_stack_top;
+    interrupt_stacks[usize::from(IST_EXCEPTIONS - 1)] = exception_stack_top;
     let tss: &'static TaskStateSegment = Box::leak(Box::new(TaskStateSegment {
         reserved0: 0,
         privilege_stacks: [0; 3],

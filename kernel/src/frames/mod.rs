@@ -93,6 +93,11 @@ impl FrameBlock {
         PhysRange::sized(self.addr, FRAME_SIZE << self.order)
     }
 
+    /// Keeps the frames in use for good (a CPU's stack, say) and returns their range.
+    pub fn leak(self) -> PhysRange {
+        self.range()
+    }
+
     /// The block's memory, through the identity map.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         let len = (FRAME_SIZE << self.order) as usize;
