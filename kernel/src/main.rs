@@ -182,6 +182,10 @@ pub extern "C" fn boot_cpu_main(entered_by: u32, info_addr: u32) -> ! {
         layout.nodes_with_memory(),
         layout.nodes_with_cpus()
     );
+    // INTEGRATION(firmware): parse the SRAT, SLIT, HMAT and MADT slices with the crate, build
+    // the layout from the result, and print the machine view in the conformance oracle's
+    // header formats (`# nodeN cpus=… distance=…`, `# nodeN fallback=…`, `# wi_auto=…`,
+    // `# nodeN accessK …`) here, before any check.
 
     // Frame pools: usable RAM minus what the kernel already uses, split by node and zone.
     let mut reserved: Vec<PhysRange> = Vec::from([image, smp::trampoline_range(), heap_range]);
