@@ -13,7 +13,7 @@ use core::arch::asm;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// The most CPUs the kernel starts.
-pub const MAX_CPUS: usize = 16;
+pub const MAX_CPUS: usize = 64;
 
 const IA32_GS_BASE: u32 = 0xC000_0101;
 
