@@ -305,6 +305,7 @@ pub fn zone_for_config(gfp: GfpFlags, config: ZoneConfig) -> Result<ZoneType> {
 /// assert_eq!(gfp::zonelist_for(GfpFlags::GFP_KERNEL), ZonelistKind::Fallback);
 /// assert_eq!(gfp::zonelist_for(GfpFlags::GFP_KERNEL | GfpFlags::THISNODE), ZonelistKind::NoFallback);
 /// ```
+#[inline]
 pub fn zonelist_for(gfp: GfpFlags) -> ZonelistKind {
     if gfp.contains(GfpFlags::THISNODE) {
         ZonelistKind::NoFallback
