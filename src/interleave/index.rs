@@ -65,6 +65,9 @@ pub fn weighted_interleave_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Op
 where
     W: WeightSource + ?Sized,
 {
+    if let Some(first) = nodes.only_first_word() {
+        return weighted_in_first_word(first, ilx, weights);
+    }
     let mut own = [0u8; SMALL_MASK];
     let mut total = 0u32;
     for (count, node) in nodes.nodes().enumerate() {
@@ -87,6 +90,43 @@ where
     }
     // Unreachable: `target < total`, the sum of the weights walked above.
     nodes.last()
+}
+
+/// [`weighted_interleave_nid`] for a mask whose nodes are all below 64 (the bits of `word`):
+/// the walks go over one word's bits, and the weights of up to 64 nodes fit a stack buffer.
+#[inline]
+fn weighted_in_first_word<W>(word: u64, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
+    let mut own = [0u8; 64];
+    let mut total = 0u32;
+    let mut bits = word;
+    while bits != 0 {
+        let node = NodeId::of_first_word(bits.trailing_zeros());
+        bits &= bits - 1;
+        let weight = effective(weights.weight(node));
+        if let Some(slot) = own.get_mut(node.index()) {
+            *slot = weight;
+        }
+        total += u32::from(weight);
+    }
+    if total == 0 {
+        return None;
+    }
+    let mut target = remainder(ilx, total);
+    let mut bits = word;
+    while bits != 0 {
+        let node = NodeId::of_first_word(bits.trailing_zeros());
+        bits &= bits - 1;
+        let weight = u32::from(own.get(node.index()).copied().unwrap_or(1));
+        if target < weight {
+            return Some(node);
+        }
+        target -= weight;
+    }
+    // Unreachable: `target < total`, the sum of the weights walked above.
+    None
 }
 
 /// [`weighted_interleave_nid`] for masks of more than [`SMALL_MASK`] nodes: one snapshot of

@@ -1,4 +1,4 @@
-use super::cursor::Cycle;
+use crate::nodemask::Cycle;
 use super::*;
 use crate::{NodeId, NodeMask};
 use std::vec::Vec;

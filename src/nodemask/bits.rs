@@ -39,21 +39,36 @@ const SELECT_IN_BYTE: [u8; 2048] = {
 /// a panic.
 #[inline]
 pub(super) const fn select_in_word(word: u64, n: u32) -> u32 {
-    // The first few set bits: clearing the lowest ones is cheaper than the broadword path.
     if n < 2 {
-        let word = if n == 0 {
-            word
-        } else {
-            word & word.wrapping_sub(1)
-        };
-        return word.trailing_zeros() & 63;
+        return select_low(word, n);
     }
-    // Bits per byte, in parallel (each byte ends up holding 0-8).
+    select_with_running(word, running_counts(word), n)
+}
+
+/// The set bits of bytes `0..=i` of `word`, in byte `i` (so the top byte is the popcount).
+///
+/// The bits of every byte are counted in parallel (each byte ends up holding 0-8), and one
+/// multiplication adds each byte to every byte above it.
+#[inline]
+pub(super) const fn running_counts(word: u64) -> u64 {
     let pairs = word - ((word >> 1) & 0x5555_5555_5555_5555);
     let nibbles = (pairs & 0x3333_3333_3333_3333) + ((pairs >> 2) & 0x3333_3333_3333_3333);
     let bytes = (nibbles + (nibbles >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-    // Byte i of `running`: the set bits of bytes 0..=i (at most 64, so no byte overflows).
-    let running = bytes.wrapping_mul(ONES);
+    // At most 64 per byte: no byte overflows into the next.
+    bytes.wrapping_mul(ONES)
+}
+
+/// The lowest (`n == 0`) or second lowest (`n == 1`) set bit: clearing the lowest bit is
+/// cheaper than the broadword path for these.
+#[inline]
+pub(super) const fn select_low(word: u64, n: u32) -> u32 {
+    let word = if n == 0 { word } else { word & word.wrapping_sub(1) };
+    word.trailing_zeros() & 63
+}
+
+/// [`select_in_word`] given the [`running_counts`] of `word`.
+#[inline]
+pub(super) const fn select_with_running(word: u64, running: u64, n: u32) -> u32 {
     // Byte i keeps its top bit where running_i <= n: (n | 0x80) - running_i never borrows
     // from the next byte, since running_i <= 64 < 0x80.
     let at_most_n = (((n & 63) as u64 * ONES) | HIGHS).wrapping_sub(running) & HIGHS;
@@ -102,8 +117,11 @@ mod tests {
             words.push(x & (x >> 3) & (x >> 5));
         }
         for word in words {
+            assert_eq!(running_counts(word) >> 56, u64::from(word.count_ones()));
             for n in 0..word.count_ones() {
                 assert_eq!(select_in_word(word, n), slow(word, n), "{word:#x} {n}");
+                let running = running_counts(word);
+                assert_eq!(select_with_running(word, running, n), slow(word, n));
             }
         }
     }

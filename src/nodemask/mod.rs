@@ -78,6 +78,12 @@ impl NodeId {
         }
     }
 
+    /// Returns the id of bit `bit` (below 64) of the first mask word.
+    #[inline]
+    pub(crate) const fn of_first_word(bit: u32) -> Self {
+        Self((bit & 63) as u16)
+    }
+
     /// Returns the node's index into per-node arrays.
     #[inline]
     pub const fn index(self) -> usize {
@@ -406,33 +412,68 @@ impl NodeMask {
     /// Returns node number `ilx % weight` of the mask, counting from 0, or `None` for an empty
     /// mask (Linux: `interleave_nid`'s `nodes_weight`, modulo and `find_nth_bit`).
     ///
-    /// One pass counts the nodes; when they all sit in one word (every mask of a machine with
-    /// at most 64 nodes), the node is picked inside that word without a second pass. The
-    /// remainder is taken in 32 bits when `ilx` fits them.
+    /// When every node is below 64 (every mask of a machine with at most 64 nodes, whatever
+    /// `MAX_NUMNODES`), one branch-free check of the other words leads to a pick inside the
+    /// first word. Otherwise one pass counts the nodes of each word and a walk over those
+    /// counts finds the word. The remainder is taken in 32 bits when `ilx` fits them.
     #[inline]
     pub(crate) fn nth_wrapping(&self, ilx: u64) -> Option<NodeId> {
-        let mut count = 0usize;
-        let mut used = 0;
-        let mut last = 0;
-        let mut i = 0;
-        while i < WORDS {
-            let w = self.word(i);
-            if w != 0 {
-                count += w.count_ones() as usize;
-                used += 1;
-                last = i;
+        if let Some(first) = self.only_first_word() {
+            if first == 0 {
+                return None;
             }
+            // Without `popcnt`, the byte counts of the software count serve the search too.
+            let running = bits::running_counts(first);
+            let n = remainder(ilx, (running >> 56) as u32);
+            let bit = if n < 2 {
+                bits::select_low(first, n)
+            } else {
+                bits::select_with_running(first, running, n)
+            };
+            return Some(NodeId(bit as u16));
+        }
+        self.nth_wrapping_wide(ilx)
+    }
+
+    /// Returns the first word when no node is at or above 64 (every mask of a machine with at
+    /// most 64 nodes, whatever `MAX_NUMNODES`): one branch-free pass over the other words.
+    #[inline]
+    pub(crate) const fn only_first_word(&self) -> Option<u64> {
+        let mut others = 0;
+        let mut i = 1;
+        while i < WORDS {
+            others |= self.word(i);
             i += 1;
         }
-        if count == 0 {
+        if others == 0 {
+            Some(self.word(0))
+        } else {
+            None
+        }
+    }
+
+    /// [`NodeMask::nth_wrapping`] for masks with nodes beyond the first word.
+    #[inline(never)]
+    fn nth_wrapping_wide(&self, ilx: u64) -> Option<NodeId> {
+        let mut counts = [0u8; WORDS];
+        let mut total = 0u32;
+        for (count, &w) in counts.iter_mut().zip(&self.words) {
+            // At most 64.
+            *count = count_word(w) as u8;
+            total += u32::from(*count);
+        }
+        if total == 0 {
             return None;
         }
-        // `count <= MAX_NUMNODES` fits `u32`, and so does the remainder.
-        let n = remainder(ilx, count as u32);
-        if used == 1 {
-            return Some(Self::node_in_word(last, self.word(last), n));
+        let mut n = remainder(ilx, total);
+        for (i, (&count, &w)) in counts.iter().zip(&self.words).enumerate() {
+            let count = u32::from(count);
+            if n < count {
+                return Some(Self::node_in_word(i, w, n));
+            }
+            n -= count;
         }
-        self.nth(n as usize)
+        None
     }
 
     /// The node of the `n`-th set bit of word `i`, whose value is `w` (`n` below its bit count).
@@ -749,6 +790,64 @@ impl Iterator for Nodes<'_> {
         self.bits &= self.bits - 1;
         // `word < WORDS` and `bit < 64`: below `MAX_NUMNODES`.
         Some(NodeId((self.word * WORD_BITS + bit) as u16))
+    }
+}
+
+/// Visits every node of a mask once, in `next_node_in` order, starting after a given node
+/// (Linux: repeated `next_node_in` from `il_prev`), reading the mask in place.
+///
+/// The walk starts in the word of the node after `after`, goes up to the last word, wraps to
+/// word 0 and ends with the bits of the first word at or below `after`: each word is read
+/// once, so a whole cycle costs O(words + nodes).
+#[derive(Clone, Debug)]
+pub(crate) struct Cycle<'a> {
+    words: &'a [u64; WORDS],
+    /// The first word visited.
+    start: usize,
+    /// Words visited so far after the first (0..=WORDS; WORDS is the first word again).
+    step: usize,
+    /// The bits of the current word not returned yet.
+    bits: u64,
+    /// The bits of the first word that belong to the first visit; the rest come last.
+    above: u64,
+}
+
+impl<'a> Cycle<'a> {
+    /// Starts the walk at `nodes.next_in(after)`; it yields `nodes.weight()` nodes.
+    #[inline]
+    pub(crate) const fn after(nodes: &'a NodeMask, after: NodeId) -> Self {
+        let from = (after.index() + 1) % MAX_NUMNODES;
+        let start = from / WORD_BITS;
+        let above = u64::MAX << (from % WORD_BITS);
+        Cycle {
+            words: &nodes.words,
+            start,
+            step: 0,
+            bits: nodes.word(start) & above,
+            above,
+        }
+    }
+}
+
+impl Iterator for Cycle<'_> {
+    type Item = NodeId;
+
+    #[inline]
+    fn next(&mut self) -> Option<NodeId> {
+        while self.bits == 0 {
+            if self.step >= WORDS {
+                return None;
+            }
+            self.step += 1;
+            let i = (self.start + self.step) % WORDS;
+            let w = *self.words.get(i)?;
+            self.bits = if self.step == WORDS { w & !self.above } else { w };
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        let word = (self.start + self.step) % WORDS;
+        // `word < WORDS` and `bit < 64`: below `MAX_NUMNODES`.
+        Some(NodeId((word * WORD_BITS + bit) as u16))
     }
 }
 
