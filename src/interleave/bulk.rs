@@ -172,8 +172,8 @@ pub fn bulk_interleave_plan(
 /// Each node's weight is read once ([`WeightSource::weight`]; a source whose table can be
 /// replaced concurrently is best read through one view, as
 /// [`WeightReader::with_view`](crate::weights::WeightReader::with_view) does); 0 is read as
-/// 1. Returns the pages planned: `nr_pages`, or 0 with everything untouched when `nr_pages == 0` or `nodes` is
-/// empty. See the [module docs](crate::interleave#bulk-plans-and-single-picks) for how this
+/// one. Returns the pages planned: `nr_pages`, or 0 with everything untouched when
+/// `nr_pages == 0` or `nodes` is empty. See the [module docs](crate::interleave#bulk-plans-and-single-picks) for how this
 /// compares with single picks.
 ///
 /// # Examples

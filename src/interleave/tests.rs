@@ -1,5 +1,5 @@
-use crate::nodemask::Cycle;
 use super::*;
+use crate::nodemask::Cycle;
 use crate::{NodeId, NodeMask};
 use std::vec::Vec;
 

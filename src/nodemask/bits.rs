@@ -23,7 +23,9 @@ const SELECT_IN_BYTE: [u8; 2048] = {
         let mut bit = 0;
         while bit < 8 {
             if byte & (1 << bit) != 0 {
-                table[byte * 8 + k] = bit as u8;
+                if let Some((_, [slot, ..])) = table.split_at_mut_checked(byte * 8 + k) {
+                    *slot = bit as u8;
+                }
                 k += 1;
             }
             bit += 1;
@@ -62,7 +64,11 @@ pub(super) const fn running_counts(word: u64) -> u64 {
 /// cheaper than the broadword path for these.
 #[inline]
 pub(super) const fn select_low(word: u64, n: u32) -> u32 {
-    let word = if n == 0 { word } else { word & word.wrapping_sub(1) };
+    let word = if n == 0 {
+        word
+    } else {
+        word & word.wrapping_sub(1)
+    };
     word.trailing_zeros() & 63
 }
 

@@ -35,6 +35,8 @@ pub const MAX_NUMNODES: usize = 1024;
 const WORD_BITS: usize = u64::BITS as usize;
 /// Words in a mask.
 pub(crate) const WORDS: usize = MAX_NUMNODES.div_ceil(WORD_BITS);
+// `Cycle` wraps word indices with a mask.
+const _: () = assert!(WORDS.is_power_of_two());
 
 /// A NUMA node number, always below [`MAX_NUMNODES`] (Linux: `int nid`).
 ///
@@ -794,7 +796,7 @@ impl Iterator for Nodes<'_> {
 }
 
 /// Visits every node of a mask once, in `next_node_in` order, starting after a given node
-/// (Linux: repeated `next_node_in` from `il_prev`), reading the mask in place.
+/// (`WORDS` is a power of two, so the word index wraps with a mask; Linux: repeated `next_node_in` from `il_prev`), reading the mask in place.
 ///
 /// The walk starts in the word of the node after `after`, goes up to the last word, wraps to
 /// word 0 and ends with the bits of the first word at or below `after`: each word is read
@@ -839,13 +841,17 @@ impl Iterator for Cycle<'_> {
                 return None;
             }
             self.step += 1;
-            let i = (self.start + self.step) % WORDS;
+            let i = (self.start + self.step) & (WORDS - 1);
             let w = *self.words.get(i)?;
-            self.bits = if self.step == WORDS { w & !self.above } else { w };
+            self.bits = if self.step == WORDS {
+                w & !self.above
+            } else {
+                w
+            };
         }
         let bit = self.bits.trailing_zeros() as usize;
         self.bits &= self.bits - 1;
-        let word = (self.start + self.step) % WORDS;
+        let word = (self.start + self.step) & (WORDS - 1);
         // `word < WORDS` and `bit < 64`: below `MAX_NUMNODES`.
         Some(NodeId((word * WORD_BITS + bit) as u16))
     }

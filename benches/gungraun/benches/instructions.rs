@@ -184,7 +184,6 @@ fn pick(setup: PickSetup) -> u64 {
             Err(_) => u64::MAX,
         };
     }
-    core::mem::forget(policy);
     sum
 }
 
