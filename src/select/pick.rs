@@ -163,52 +163,13 @@ where
     let dynamic = ilx == NO_INTERLEAVE_INDEX;
     let pick = match (policy.mode(), dynamic) {
         (Mode::WeightedInterleave, true) => cursor.next_weighted(nodes, weights),
-        (Mode::WeightedInterleave, false) => weighted_nid(nodes, ilx, weights),
+        (Mode::WeightedInterleave, false) => {
+            interleave::weighted_interleave_nid(nodes, ilx, weights)
+        }
         (_, true) => cursor.next_interleave(nodes),
         (_, false) => interleave::interleave_nid(nodes, ilx),
     };
     pick.unwrap_or(node)
-}
-
-/// Up to this many nodes, [`weighted_nid`] reads the weights into a stack buffer.
-const SMALL_MASK: usize = 16;
-
-/// The static weighted-interleave pick (Linux: `weighted_interleave_nid`), equal to
-/// [`interleave::weighted_interleave_nid`] (a unit test checks it), without copying a whole
-/// `MAX_NUMNODES` weight table for small masks: each weight of the mask's nodes is read once
-/// into a small buffer, summed, and walked.
-pub(super) fn weighted_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
-where
-    W: WeightSource + ?Sized,
-{
-    const NODE_0: NodeId = NodeId::new(0);
-    let mut ids = [NODE_0; SMALL_MASK];
-    let mut own = [0u8; SMALL_MASK];
-    let mut count = 0;
-    let mut total = 0u32;
-    for node in nodes {
-        let (Some(id), Some(weight)) = (ids.get_mut(count), own.get_mut(count)) else {
-            return interleave::weighted_interleave_nid(nodes, ilx, weights);
-        };
-        *id = node;
-        // Linux stores no zero weight; the interleave pickers read one as 1.
-        *weight = weights.weight(node).max(1);
-        total += u32::from(*weight);
-        count += 1;
-    }
-    if total == 0 {
-        return None;
-    }
-    // The remainder is below `total`, which fits `u32`.
-    let mut target = (ilx % u64::from(total)) as u32;
-    for (id, weight) in ids.iter().zip(&own).take(count) {
-        let weight = u32::from(*weight);
-        if target < weight {
-            return Some(*id);
-        }
-        target -= weight;
-    }
-    nodes.last()
 }
 
 /// Returns the highest zone `gfp` allows (Linux: `gfp_zone()`), or the error of

@@ -113,17 +113,3 @@ fn the_zone_table_agrees_with_gfp_zone_for() {
         );
     }
 }
-
-proptest::proptest! {
-    #[test]
-    fn the_weighted_fast_path_equals_the_interleave_module(
-        bits in proptest::prelude::any::<u64>(),
-        ilx in proptest::prelude::any::<u64>(),
-        weights in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70),
-    ) {
-        let nodes = NodeMask::from_u64(bits);
-        let fast = super::pick::weighted_nid(&nodes, ilx, weights.as_slice());
-        let reference = crate::interleave::weighted_interleave_nid(&nodes, ilx, weights.as_slice());
-        proptest::prop_assert_eq!(fast, reference);
-    }
-}

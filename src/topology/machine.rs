@@ -117,12 +117,14 @@ impl Topology {
     }
 
     /// Returns the nodes with memory in any zone (Linux: `N_MEMORY`).
+    #[inline]
     pub const fn memory_nodes(&self) -> &NodeMask {
         &self.memory
     }
 
     /// Returns the nodes with memory in a zone up to `HighMem` (Linux: `N_HIGH_MEMORY`):
     /// the memory nodes minus those with only movable memory.
+    #[inline]
     pub const fn high_memory_nodes(&self) -> &NodeMask {
         &self.high_memory
     }
@@ -213,6 +215,7 @@ impl Topology {
 
     /// Returns the highest populated zone type other than `Movable`, or `Dma` if there is none
     /// (Linux: `policy_zone` as raised by `check_highest_zone()` while zonelists are built).
+    #[inline]
     pub const fn policy_zone(&self) -> ZoneType {
         self.policy_zone
     }
