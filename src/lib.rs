@@ -91,6 +91,7 @@ mod error;
 pub mod gfp;
 pub mod guarantees;
 pub mod interleave;
+mod linux;
 pub mod nodemask;
 pub mod policy;
 pub mod rcu;
@@ -103,6 +104,7 @@ pub mod weights;
 pub mod zonelist;
 
 pub use error::{errno, Error, Result};
+pub use linux::Linux;
 pub use nodemask::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// The page size the Linux ABI assumes (x86-64: 4 KiB); it bounds user nodemasks to

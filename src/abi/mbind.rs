@@ -96,7 +96,9 @@ where
     let Some(end) = range_end(start, args.len)? else {
         return Ok(0);
     };
-    let ctx_nodes = task.node_context(&ctx.nodes.memory);
+    let ctx_nodes = task
+        .node_context(&ctx.nodes.memory)
+        .with_linux(ctx.nodes.linux);
     let new = Mempolicy::create(mode, mode_flags, &user_nodes, &ctx_nodes)?;
 
     let scan = Scan {

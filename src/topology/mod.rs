@@ -34,7 +34,9 @@
 //! because `apply_policy_zone` tests `N_HIGH_MEMORY`.
 
 mod builder;
+mod hmat;
 mod machine;
+mod performance;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -43,3 +45,4 @@ pub use builder::TopologyBuilder;
 pub use machine::{
     AccessCoordinates, Topology, ZoneSpan, LOCAL_DISTANCE, MAX_CPUS, REMOTE_DISTANCE,
 };
+pub use performance::{AccessClass, NodePerformance};

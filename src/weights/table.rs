@@ -1,5 +1,6 @@
 //! The shared weight table and its writers (Linux: `wi_state`, `wi_state_lock`,
-//! `node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`).
+//! `node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`,
+//! `wi_node_notifier`).
 
 use core::fmt;
 
@@ -7,8 +8,10 @@ use super::cells::Cells;
 use super::reader::WeightReader;
 use super::reduce::reduce_interleave_weights;
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::rcu::{Domain, RcuCell};
 use crate::sync::Mutex;
+use crate::topology::Topology;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// A copy of the weighted-interleave state: one weight per node and the auto flag (Linux:
@@ -28,6 +31,16 @@ impl Weights {
         auto: true,
         weights: [1; MAX_NUMNODES],
     };
+
+    /// The state at boot on kernel release `linux`: [`Weights::INITIAL`] where the kernel
+    /// has automatic weights, else (Linux 6.12, which has no automatic mode) every weight 1
+    /// in manual mode.
+    pub const fn initial(linux: Linux) -> Weights {
+        Weights {
+            auto: linux.has_auto_weights(),
+            weights: [1; MAX_NUMNODES],
+        }
+    }
 
     /// Returns the weight of `node`, always in `1..=255` (Linux: `get_il_weight`).
     pub const fn get(&self, node: NodeId) -> u8 {
@@ -87,6 +100,9 @@ struct WriterState {
     bandwidth_known: bool,
     /// The nodes with memory (Linux: `N_MEMORY`).
     memory_nodes: NodeMask,
+    /// The nodes that may ever exist (Linux: `N_POSSIBLE`): Linux 6.12 has a weight file for
+    /// each.
+    possible_nodes: NodeMask,
 }
 
 /// The weighted-interleave state shared by every CPU (Linux: `wi_state`).
@@ -97,7 +113,9 @@ struct WriterState {
 /// paths and by [`WeightTable::reclaim`], once every reader has passed a quiescent state
 /// (which a reader does by itself on its first read after a publish).
 ///
-/// The embedder owns the table; there is no global instance.
+/// The embedder owns the table; there is no global instance. The table follows one kernel
+/// release ([`Linux`], fixed at creation), which decides which `nodeN` files exist, what they
+/// accept, and whether weights can be automatic (see [`WeightTable::for_linux`]).
 ///
 /// # Examples
 /// ```
@@ -116,12 +134,14 @@ pub struct WeightTable {
     domain: Domain,
     current: RcuCell<Table>,
     writer: Mutex<WriterState>,
+    linux: Linux,
 }
 
 impl WeightTable {
-    /// Creates a table in its initial state (automatic, every weight 1) with its own
-    /// reclamation domain. `memory_nodes` are the nodes with memory, over which automatic
-    /// weights are computed (Linux: `N_MEMORY`).
+    /// Creates a table for the default [`Linux`] release in its initial state (automatic,
+    /// every weight 1) with its own reclamation domain. `memory_nodes` are the nodes with
+    /// memory, over which automatic weights are computed and which have a `nodeN` file
+    /// (Linux: `N_MEMORY`).
     pub fn new(memory_nodes: NodeMask) -> Self {
         Self::with_domain(memory_nodes, Domain::new())
     }
@@ -129,7 +149,33 @@ impl WeightTable {
     /// Creates a table like [`WeightTable::new`] that retires into `domain`, shared with other
     /// objects read by the same CPUs.
     pub fn with_domain(memory_nodes: NodeMask, domain: Domain) -> Self {
-        let initial = Weights::INITIAL;
+        Self::for_linux(Linux::default(), memory_nodes, memory_nodes, domain)
+    }
+
+    /// Creates a table for kernel release `linux` in its boot state ([`Weights::initial`]),
+    /// before any bandwidth report. `possible_nodes` are the nodes that may ever exist
+    /// (Linux: `N_POSSIBLE`; Linux 6.12 has a `nodeN` file for each), `memory_nodes` those
+    /// with memory (Linux: `N_MEMORY`; the nodes automatic weights cover and, on 7.3, the
+    /// nodes with a `nodeN` file).
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::rcu::Domain;
+    /// use mempolicy::weights::WeightTable;
+    /// use mempolicy::{Linux, NodeId, NodeMask};
+    /// let (possible, memory) = (NodeMask::first_n(4), NodeMask::first_n(3)); // node 3: no memory
+    /// let old = WeightTable::for_linux(Linux::V6_12, possible, memory, Domain::new());
+    /// let new = WeightTable::for_linux(Linux::V7_3, possible, memory, Domain::new());
+    /// assert!(old.has_node_file(NodeId::new(3)) && !new.has_node_file(NodeId::new(3)));
+    /// assert!(!old.is_auto() && new.is_auto());
+    /// ```
+    pub fn for_linux(
+        linux: Linux,
+        possible_nodes: NodeMask,
+        memory_nodes: NodeMask,
+        domain: Domain,
+    ) -> Self {
+        let initial = Weights::initial(linux);
         Self {
             current: RcuCell::new(Table::from(&initial)),
             writer: Mutex::new(WriterState {
@@ -137,9 +183,58 @@ impl WeightTable {
                 bandwidth: [0; MAX_NUMNODES],
                 bandwidth_known: false,
                 memory_nodes,
+                possible_nodes,
             }),
             domain,
+            linux,
         }
+    }
+
+    /// Creates the table Linux `linux` has once it has booted on `topology`: the node sets
+    /// of [`WeightTable::for_linux`] from the topology and, where the release has automatic
+    /// weights, one bandwidth report per node with access coordinates
+    /// ([`Topology::access`], Linux: `node_set_perf_attrs` for access class 1, called for
+    /// each HMAT memory target at boot), which leaves the weights automatic and reduced from
+    /// `min(read, write)` of every node with memory.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::rcu::Domain;
+    /// use mempolicy::topology::Topology;
+    /// use mempolicy::weights::WeightTable;
+    /// use mempolicy::Linux;
+    /// let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 bw=100000,100000,25000,25000")?;
+    /// let table = WeightTable::boot(Linux::V7_3, &topo, Domain::new());
+    /// assert_eq!(table.snapshot().as_array()[..4], [4, 4, 1, 1]);
+    /// let old = WeightTable::boot(Linux::V6_12, &topo, Domain::new());
+    /// assert_eq!(old.snapshot().as_array()[..4], [1, 1, 1, 1]);
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn boot(linux: Linux, topology: &Topology, domain: Domain) -> Self {
+        let table = Self::for_linux(
+            linux,
+            *topology.possible_nodes(),
+            *topology.memory_nodes(),
+            domain,
+        );
+        if linux.has_auto_weights() {
+            for node in topology.online_nodes() {
+                if let Some(access) = topology.access(node) {
+                    // Never fails (see `set_node_bandwidth`).
+                    let _ = table.set_node_bandwidth(
+                        node,
+                        u64::from(access.read_bandwidth),
+                        u64::from(access.write_bandwidth),
+                    );
+                }
+            }
+        }
+        table
+    }
+
+    /// Returns the kernel release the table follows.
+    pub const fn linux(&self) -> Linux {
+        self.linux
     }
 
     /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
@@ -174,16 +269,26 @@ impl WeightTable {
     /// Turns automatic weights on or off (Linux: writing
     /// `/sys/kernel/mm/mempolicy/weighted_interleave/auto`).
     ///
-    /// On: recomputes every weight from the known bandwidths. Off: keeps the weights as they
-    /// are and stops bandwidth updates from changing them (nothing is published if the table
-    /// is already manual).
+    /// Asking for the mode the table already has changes nothing (in particular, "on" while
+    /// automatic does not recompute). On: recomputes every weight from the known bandwidths.
+    /// Off: keeps the weights as they are and stops bandwidth updates from changing them.
     ///
     /// # Errors
-    /// [`Error::NoBandwidth`] when turning on and no bandwidth was ever reported; the table is
-    /// left unchanged.
+    /// [`Error::NotFound`] on a release without automatic weights (Linux 6.12: no `auto`
+    /// file); [`Error::NoBandwidth`] when turning on and no bandwidth was ever reported. The
+    /// table is left unchanged.
     pub fn set_auto(&self, auto: bool) -> Result<()> {
+        if !self.linux.has_auto_weights() {
+            return Err(Error::NotFound);
+        }
         let mut writer = self.writer.lock();
         let next = if auto {
+            // Linux keeps a state that is already automatic; such a state exists only once a
+            // bandwidth was reported (the never-configured state reads as automatic but has
+            // no bandwidth, and answers ENODEV below).
+            if writer.current.auto && writer.bandwidth_known {
+                return Ok(());
+            }
             if !writer.bandwidth_known {
                 return Err(Error::NoBandwidth);
             }
@@ -206,7 +311,9 @@ impl WeightTable {
 
     /// Records `node`'s bandwidth as `min(read, write)` and, in automatic mode, recomputes and
     /// publishes every weight (Linux: `mempolicy_set_node_perf`). In manual mode the weights
-    /// stay as they are; the bandwidth is used when automatic mode is turned back on.
+    /// stay as they are; the bandwidth is used when automatic mode is turned back on. On a
+    /// release without automatic weights (Linux 6.12) the table is always manual, so only
+    /// the bandwidth is recorded.
     ///
     /// # Errors
     /// None today (Linux can fail with `ENOMEM`; this crate's allocations abort instead). The
@@ -227,10 +334,55 @@ impl WeightTable {
         Ok(())
     }
 
-    /// Replaces the set of nodes with memory (Linux: `N_MEMORY` changing on memory hotplug).
-    /// Nothing is recomputed until the next bandwidth update or [`WeightTable::set_auto`].
+    /// Replaces the set of nodes with memory (Linux: `N_MEMORY` changing on memory hotplug),
+    /// as [`WeightTable::memory_online`] and [`WeightTable::memory_offline`] do one node at
+    /// a time. Nothing is recomputed until the next bandwidth update or
+    /// [`WeightTable::set_auto`].
     pub fn set_memory_nodes(&self, memory_nodes: NodeMask) {
         self.writer.lock().memory_nodes = memory_nodes;
+    }
+
+    /// Records that `node` got its first memory (Linux: the `NODE_ADDED_FIRST_MEMORY`
+    /// notification, `wi_node_notifier` → `sysfs_wi_node_add`).
+    ///
+    /// The node joins the nodes with memory, so on Linux 7.3 its `nodeN` file appears
+    /// ([`WeightTable::has_node_file`]) showing the weight the table already holds for it (1,
+    /// or what it had before its memory went away). No weight is recomputed, also in
+    /// automatic mode: Linux recomputes only when a bandwidth is reported
+    /// ([`WeightTable::set_node_bandwidth`], which firmware-described memory gets next),
+    /// and then over the new set of memory nodes. A node that already has memory is left
+    /// as it is.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::weights::WeightTable;
+    /// use mempolicy::{Error, NodeId, NodeMask};
+    /// let table = WeightTable::new(NodeMask::first_n(2));
+    /// let two = NodeId::new(2);
+    /// assert_eq!(table.show_node(two), Err(Error::NotFound));
+    /// table.memory_online(two);
+    /// assert_eq!(table.show_node(two), Ok(1));
+    /// table.store_node(two, "5")?;
+    /// table.memory_offline(two);
+    /// assert_eq!(table.store_node(two, "6"), Err(Error::NotFound));
+    /// table.memory_online(two);
+    /// assert_eq!(table.show_node(two), Ok(5)); // the weight outlives the file
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn memory_online(&self, node: NodeId) {
+        self.writer.lock().memory_nodes.insert(node);
+    }
+
+    /// Records that `node` lost its last memory (Linux: the `NODE_REMOVED_LAST_MEMORY`
+    /// notification, `wi_node_notifier` → `sysfs_wi_node_delete`).
+    ///
+    /// The node leaves the nodes with memory, so on Linux 7.3 its `nodeN` file goes away
+    /// (reads and writes give [`Error::NotFound`]). No weight is recomputed: the node's
+    /// weight stays in the table until the next automatic computation, which leaves the
+    /// node out and gives it 1, as every node without memory. A node without memory is left
+    /// as it is.
+    pub fn memory_offline(&self, node: NodeId) {
+        self.writer.lock().memory_nodes.remove(node);
     }
 
     /// Returns the nodes with memory the table was given.
@@ -238,8 +390,21 @@ impl WeightTable {
         self.writer.lock().memory_nodes
     }
 
+    /// Returns whether `node` has a weight file
+    /// `/sys/kernel/mm/mempolicy/weighted_interleave/nodeN`: on Linux 7.3 the nodes with
+    /// memory ([`Linux::weight_files_follow_memory`]), on 6.12 every possible node.
+    pub fn has_node_file(&self, node: NodeId) -> bool {
+        let writer = self.writer.lock();
+        if self.linux.weight_files_follow_memory() {
+            writer.memory_nodes.contains(node)
+        } else {
+            writer.possible_nodes.contains(node)
+        }
+    }
+
     /// Returns whether the weights are automatic (Linux: `mode_auto`; reading the `auto`
-    /// sysfs file). Writer-side: takes the writer lock.
+    /// sysfs file). Always false on a release without automatic weights. Writer-side: takes
+    /// the writer lock.
     pub fn is_auto(&self) -> bool {
         self.writer.lock().current.auto
     }
@@ -308,6 +473,7 @@ impl fmt::Debug for WeightTable {
         f.debug_struct("WeightTable")
             .field("current", &self.snapshot())
             .field("domain", &self.domain)
+            .field("linux", &self.linux)
             .finish_non_exhaustive()
     }
 }
