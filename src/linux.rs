@@ -139,3 +139,65 @@ impl FromStr for Linux {
             .ok_or(Error::Parse(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_nothing_else_parses() {
+        for linux in Linux::ALL {
+            assert_eq!(linux.to_string().parse::<Linux>(), Ok(linux));
+        }
+        for text in [
+            "", "6", "6.12.117", "7.3.4", "7.3 ", " 6.12", "v7.3", "7_3", "latest",
+        ] {
+            assert_eq!(text.parse::<Linux>(), Err(Error::Parse(0)), "{text:?}");
+        }
+        assert!(Linux::V6_12 < Linux::V7_3);
+        assert_eq!(
+            Linux::default(),
+            *Linux::ALL.last().unwrap_or(&Linux::V6_12)
+        );
+    }
+
+    #[test]
+    fn only_static_and_relative_keep_the_mask_on_7_3() {
+        let balancing = ModeFlags::NUMA_BALANCING;
+        for flags in [ModeFlags::STATIC_NODES, ModeFlags::RELATIVE_NODES] {
+            for linux in Linux::ALL {
+                assert!(linux.stores_user_nodemask(flags));
+                assert!(linux.stores_user_nodemask(flags | balancing));
+            }
+        }
+        assert!(Linux::V6_12.stores_user_nodemask(balancing));
+        assert!(!Linux::V7_3.stores_user_nodemask(balancing));
+        for linux in Linux::ALL {
+            assert!(!linux.stores_user_nodemask(ModeFlags::empty()));
+        }
+    }
+
+    #[test]
+    fn the_sysfs_and_cpuset_rules_change_together() {
+        assert_eq!(
+            (
+                Linux::V6_12.has_auto_weights(),
+                Linux::V6_12.accepts_zero_weight(),
+                Linux::V6_12.weight_files_follow_memory(),
+                Linux::V6_12.allows_empty_cpuset_mems(),
+            ),
+            (false, true, false, false)
+        );
+        assert_eq!(
+            (
+                Linux::V7_3.has_auto_weights(),
+                Linux::V7_3.accepts_zero_weight(),
+                Linux::V7_3.weight_files_follow_memory(),
+                Linux::V7_3.allows_empty_cpuset_mems(),
+            ),
+            (true, false, true, true)
+        );
+    }
+}

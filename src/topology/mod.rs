@@ -35,6 +35,8 @@
 
 mod builder;
 mod hmat;
+#[cfg(test)]
+mod hmat_tests;
 mod machine;
 mod performance;
 mod spec;

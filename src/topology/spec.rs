@@ -83,8 +83,8 @@ impl Topology {
                 "cpus" => words.cpus = Some(list(value, ',', value_at)?),
                 "mem" => words.mem = Some(list(value, ',', value_at)?),
                 "dist" => words.dist = Some(rows(value, value_at)?),
-                "bw" => words.bw = Some(hmat_list(value, value_at)?),
-                "lat" => words.lat = Some(hmat_list(value, value_at)?),
+                "bw" => words.bw = hmat_list(value, value_at)?,
+                "lat" => words.lat = hmat_list(value, value_at)?,
                 "accel" => {}
                 _ => return Err(Error::Parse(at)),
             }
@@ -218,8 +218,14 @@ fn list(text: &str, sep: char, at: usize) -> Result<Vec<u32>> {
 }
 
 /// Parses a `bw=`/`lat=` list: comma-separated values, each `-`, `N` or `R:W` (decimal,
-/// at least 1; `run.sh`: `^[0-9]+$` or `^([0-9]+):([0-9]+)$`).
-fn hmat_list(text: &str, at: usize) -> Result<Vec<HmatValue>> {
+/// at least 1; `run.sh`: `^[0-9]+$` or `^([0-9]+):([0-9]+)$`). As in `run.sh` (which reads
+/// the list with the shell's `read -a`), an empty list means "no HMAT" (`None`) and one
+/// trailing comma ends the last value rather than adding an empty one.
+fn hmat_list(text: &str, at: usize) -> Result<Option<Vec<HmatValue>>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let text = text.strip_suffix(',').unwrap_or(text);
     let mut offset = at;
     let mut out = Vec::new();
     for item in text.split(',') {
@@ -243,7 +249,7 @@ fn hmat_list(text: &str, at: usize) -> Result<Vec<HmatValue>> {
         out.push(value);
         offset += item.len() + 1;
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Parses a decimal number of up to 63 bits (what `run.sh`'s shell arithmetic holds).
