@@ -6,7 +6,8 @@
 //! the kernel's algebra and user ABI ([`NodeMask`]), the weighted-interleave weight table read
 //! lock-free on every allocation ([`weights`]), the interleave cursor and bulk plans
 //! ([`interleave`]), GFP zone choice and distance-ordered zonelists ([`gfp`], [`zonelist`],
-//! [`topology`]). Behaviour is checked against recordings of a real Linux 6.12 kernel.
+//! [`topology`]). Behaviour is checked against recordings of real Linux 6.12 and 7.3 kernels;
+//! where the two differ, the embedder picks one with [`Linux`] (default: 7.3).
 //! [`guarantees`] states what the crate promises: no panics, which reads are lock-free, which
 //! paths never allocate, what may run in interrupt context, the reader contract, each error's
 //! errno, and which Linux version each behaviour follows.
@@ -37,7 +38,8 @@
 //! | `struct weighted_interleave_state`, `reduce_interleave_weights`, `mempolicy_set_node_perf`, sysfs `weighted_interleave/` | [`weights`] |
 //! | `interleave_nodes`, `weighted_interleave_nodes`, `interleave_nid`, `weighted_interleave_nid`, `alloc_pages_bulk_*interleave` | [`interleave`] |
 //! | `gfp_t`, `gfp_zone`, `gfp_zonelist` | [`gfp`] |
-//! | `node_states`, SLIT distances, zones, access coordinates | [`topology`] |
+//! | `node_states`, SLIT distances, zones, access coordinates, HMAT `accessK` | [`topology`] |
+//! | the kernel release where behaviour differs (6.12 / 7.3) | [`Linux`] |
 //! | `build_zonelists`, `find_next_best_node`, `for_each_zone_zonelist_nodemask`, `policy_zone` | [`zonelist`] |
 //! | RCU: `rcu_assign_pointer`, `synchronize_rcu`, `kfree_rcu` | [`rcu`] (crossbeam-epoch) |
 //!
@@ -55,8 +57,8 @@
 //! reclaim, after every registered [`rcu::Reader`] has passed a quiescent state. The crate
 //! holds no global state; the embedder owns every instance.
 //!
-//! Minimum supported Rust: 1.83. The crate targets Linux 6.12 where a real kernel was
-//! recorded, and the newest behaviour (6.16+) for what 6.12 lacks (automatic weights).
+//! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
+//! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
 #![no_std]
 #![cfg_attr(
     not(test),

@@ -8,6 +8,23 @@
 //! through the policy its equality and rebinding), [`WeightTable`](crate::weights::WeightTable)
 //! (the weighted-interleave sysfs files and automatic weights) and
 //! [`SystemNodes`](crate::abi::SystemNodes) (the syscall layer, which builds the context).
+//!
+//! ```
+//! use mempolicy::abi::SystemNodes;
+//! use mempolicy::policy::NodeContext;
+//! use mempolicy::rcu::Domain;
+//! use mempolicy::topology::Topology;
+//! use mempolicy::weights::WeightTable;
+//! use mempolicy::Linux;
+//!
+//! let linux = Linux::V6_12; // or Linux::default(), 7.3
+//! let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 bw=100000,100000,25000,25000")?;
+//! let weights = WeightTable::boot(linux, &topo, Domain::new()); // sysfs files, automatic weights
+//! let syscalls = SystemNodes::from(&topo).with_linux(linux); // set_mempolicy, mbind
+//! let ctx = NodeContext::unrestricted(*topo.memory_nodes()).with_linux(linux); // Mempolicy::create
+//! assert!(!weights.is_auto() && syscalls.linux == ctx.linux);
+//! # Ok::<(), mempolicy::Error>(())
+//! ```
 
 use core::fmt;
 use core::str::FromStr;

@@ -220,16 +220,17 @@ fn set(coordinates: &mut AccessCoordinates, table: &Table, value: u32) {
 /// all `-` gives no table (QEMU writes none without entries).
 fn encode(kind: Kind, list: &[HmatValue], initiators: usize) -> Result<Vec<Table>> {
     let split = list.iter().flatten().any(|&(r, w)| r != w);
-    let parts: &[(Direction, fn((u64, u64)) -> u64)] = if split {
-        &[
-            (Direction::Read, |(r, _)| r),
-            (Direction::Write, |(_, w)| w),
-        ]
+    let directions: &[Direction] = if split {
+        &[Direction::Read, Direction::Write]
     } else {
-        &[(Direction::Access, |(r, _)| r)]
+        &[Direction::Access]
     };
     let mut tables = Vec::new();
-    for &(direction, pick) in parts {
+    for &direction in directions {
+        let pick = |(read, write): (u64, u64)| match direction {
+            Direction::Write => write,
+            Direction::Access | Direction::Read => read,
+        };
         let raw: Vec<Option<u64>> = list.iter().map(|v| v.map(pick)).collect();
         if raw.iter().all(Option::is_none) {
             continue;
