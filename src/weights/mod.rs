@@ -22,6 +22,7 @@
 //! `store_*`/`show_*` methods.
 
 mod cells;
+mod nodes;
 mod reader;
 mod reduce;
 mod sysfs;
