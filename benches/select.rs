@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-use mempolicy::select::{self, CpuContext, Machine, Placement, TaskContext, ZoneCache};
+use mempolicy::select::{self, CpuContext, Globals, Placement, TaskContext};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::{ZonelistKind, Zonelists};
 use mempolicy::{NodeId, NodeMask};
@@ -48,7 +48,7 @@ fn picks(c: &mut Criterion) {
     let lists = Zonelists::build(&topo);
     let defaults = PolicyDefaults::new();
     let weights = [3u8, 1, 2, 1];
-    let machine = Machine::new(&topo, &lists, &defaults, &weights);
+    let machine = Globals::new(&topo, &lists, &defaults, &weights);
     let ctx = NodeContext::unrestricted(*topo.memory_nodes());
     let make = |mode: Mode, nodes: &str| {
         let nodes: NodeMask = nodes.parse().unwrap();
@@ -143,14 +143,6 @@ fn first_zone(c: &mut Criterion) {
         group.bench_function(format!("last_of_{nodes}"), |b| {
             b.iter(|| {
                 zone_digest(black_box(list).first_zone(black_box(ZoneType::Movable), Some(&mask)))
-            })
-        });
-        let mut cache = ZoneCache::new();
-        group.bench_function(format!("cached_last_of_{nodes}"), |b| {
-            b.iter(|| {
-                let first =
-                    cache.first_zone(black_box(list), black_box(ZoneType::Movable), Some(&mask));
-                zone_digest(first.map(|(zone, _)| zone))
             })
         });
         group.bench_function(format!("unmasked_{nodes}"), |b| {

@@ -145,8 +145,12 @@ pub enum Error {
     NoSuchProcess,
     /// A bounded container is full. Carries its capacity.
     CapacityExceeded(usize),
-    /// The target is busy; try again.
+    /// The target is busy; try again (a CPU handle already in use by the interrupted code,
+    /// or already brought up).
     Busy,
+    /// A CPU number the machine does not describe, or whose per-CPU handle is not brought
+    /// up. Carries the CPU number.
+    InvalidCpu(u32),
 }
 
 /// `core::result::Result` with this crate's [`Error`].
@@ -179,7 +183,8 @@ impl Error {
             | Self::Parse(_)
             | Self::InvalidWeight(_)
             | Self::ConflictingZoneFlags(_)
-            | Self::InvalidTopology(_) => errno::EINVAL,
+            | Self::InvalidTopology(_)
+            | Self::InvalidCpu(_) => errno::EINVAL,
             Self::Fault(_) => errno::EFAULT,
             Self::NodeOutOfRange(_) => errno::ERANGE,
             Self::NumberOverflow(_) => errno::EOVERFLOW,
@@ -256,6 +261,7 @@ impl fmt::Display for Error {
             Self::NoSuchProcess => f.write_str("no such process"),
             Self::CapacityExceeded(c) => write!(f, "capacity {c} exceeded"),
             Self::Busy => f.write_str("busy, try again"),
+            Self::InvalidCpu(c) => write!(f, "cpu {c} is not a cpu of this machine"),
         }
     }
 }

@@ -55,7 +55,8 @@
 //! | GFP zone choice ([`gfp::zone_for`](crate::gfp::zone_for)) | `tests/guarantees_alloc.rs` |
 //! | interleave picks, the cursor and bulk plans ([`BulkPlan`](crate::interleave::BulkPlan) has a fixed capacity) | `tests/interleave_alloc.rs` |
 //! | zonelist walks ([`Zonelist::iter`](crate::zonelist::Zonelist::iter), `first_zone`, `iter_from`) | `tests/zones_alloc.rs` |
-//! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced), [`ZoneCache`](crate::select::ZoneCache) | `tests/select_noalloc.rs` |
+//! | the kernel-facing layer's entry points on a [`Cpu`](crate::machine::Cpu) handle: [`alloc_fault`](crate::machine::Cpu::alloc_fault) (private and shared mappings), [`alloc_pages`](crate::machine::Cpu::alloc_pages), [`alloc_interrupt`](crate::machine::Cpu::alloc_interrupt), [`alloc_on_node`](crate::machine::Cpu::alloc_on_node), [`alloc_bulk`](crate::machine::Cpu::alloc_bulk), [`slab_node`](crate::machine::Cpu::slab_node), [`alloc_migration_target`](crate::machine::Cpu::alloc_migration_target), [`misplaced`](crate::machine::Cpu::misplaced), [`quiescent`](crate::machine::Cpu::quiescent), and lending a handle through [`CpuSlots`](crate::machine::CpuSlots); none of them takes a lock either | `tests/fault_path.rs` (allocations always; locks in the `--cfg mempolicy_audit` build) |
+//! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced) | `tests/select_noalloc.rs` |
 //! | weight reads ([`WeightReader`](crate::weights::WeightReader)'s methods, picks through [`with_view`](crate::weights::WeightReader::with_view)) and the quiescent states they report | `tests/weights_alloc.rs` |
 //! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
 //! | syscall validation and queries: every `get_mempolicy`, every failing `set_mempolicy` and `mbind` check (holes and `MPOL_MF_STRICT` included), `set_mempolicy_home_node` with nothing to act on, [`migrate_pairs`](crate::abi::migrate_pairs) | `tests/abi_alloc.rs` |
@@ -70,6 +71,13 @@
 //! policies and split ranges ([`AddressSpace`](crate::abi::AddressSpace),
 //! [`SharedPolicy`](crate::abi::SharedPolicy)). `ToString` on a mask or policy allocates the
 //! `String`; formatting into a caller's buffer does not.
+//!
+//! # Lock audit
+//!
+//! Built with `--cfg mempolicy_audit`, the crate counts every acquisition of any of its locks;
+//! [`locks_taken`] reads the count. `tests/fault_path.rs` uses it to show that a fault, from
+//! the CPU handle through the address space and the task to the frame, takes no lock of the
+//! crate. Other builds have neither the counter nor the function.
 //!
 //! # Calling contexts
 //!
@@ -236,3 +244,10 @@
 //! | policies freed after a grace period | the CVE-2026-23415 fix (`kfree_rcu` in `__mpol_put`) |
 //! | node-order zonelists; zone order on request | node order only since 4.14; zone order as before 4.14 ([`zonelist`](crate::zonelist)) |
 //! | GFP bit values, `GFP_NOWAIT` with `__GFP_NOWARN` | 6.10+ bit layout, 6.7+ `GFP_NOWAIT` ([`gfp`](crate::gfp)) |
+
+/// How many times any lock of the crate was taken in this process (`--cfg mempolicy_audit`
+/// builds only; see [the lock audit](self#lock-audit)).
+#[cfg(mempolicy_audit)]
+pub fn locks_taken() -> usize {
+    crate::sync::audit::LOCKS_TAKEN.load(crate::sync::Ordering::Relaxed)
+}

@@ -94,7 +94,9 @@ pub mod gfp;
 pub mod guarantees;
 pub mod interleave;
 mod linux;
+pub mod machine;
 pub mod nodemask;
+pub mod page;
 pub mod policy;
 pub mod rcu;
 pub mod select;
@@ -108,7 +110,4 @@ pub mod zonelist;
 pub use error::{errno, Error, Result};
 pub use linux::Linux;
 pub use nodemask::{NodeId, NodeMask, MAX_NUMNODES};
-
-/// The page size the Linux ABI assumes (x86-64: 4 KiB); it bounds user nodemasks to
-/// `PAGE_SIZE * 8` bits.
-pub const PAGE_SIZE: u64 = 4096;
+pub use page::PAGE_SIZE;

@@ -2,7 +2,10 @@
 //! oracle's language (`conformance/README.md` in the repository), with every memory-policy
 //! decision made by the `mempolicy` crate.
 //!
-//! The engine models what the crate leaves to its embedder: the process's regions at the
+//! The engine is a consumer of the crate like a kernel: it builds a
+//! [`Machine`](mempolicy::machine::Machine) and embeds it in the test kit's kernel, and every
+//! decision goes through the crate's kernel-facing layer. What it models is what the crate
+//! leaves to its embedder: the process's regions at the
 //! oracle's fixed addresses, present pages and the shared zero page, the page-table pages
 //! whose allocation moves the interleave cursor, a pipe whose pages do too, shared memory
 //! objects with the inode numbers that bias their interleave (handed out per CPU, as the
@@ -16,11 +19,14 @@
 mod env;
 mod memory;
 mod numa_maps;
-pub(crate) mod script;
 mod sim;
 mod sysfs;
 
+use mempolicy::machine::Machine;
+use mempolicy::topology::Topology;
 pub use mempolicy::Linux;
+use mempolicy_testkit::script;
+
 pub(crate) use sim::Sim;
 
 /// How a run is simulated and printed.
@@ -77,7 +83,9 @@ pub fn run_with(script: &[u8], topology: Option<&str>, options: Options) -> Resu
         .map(str::to_owned)
         .or(directive)
         .unwrap_or_default();
-    let mut sim = Sim::new(&spec, options.linux)?;
+    let topology = Topology::from_nodes_spec(&spec).map_err(|e| format!("topology: {e}"))?;
+    let machine = Machine::for_linux(options.linux, topology);
+    let mut sim = Sim::new(&machine);
     sim.set_view(options.view);
     let lines = script::lines(script);
     let mut out = sim.header(lines.len());

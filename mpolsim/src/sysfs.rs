@@ -8,7 +8,8 @@ use std::borrow::Cow;
 use mempolicy::topology::AccessClass;
 use mempolicy::{Error, NodeId};
 
-use crate::script;
+use mempolicy_testkit::script;
+
 use crate::sim::Sim;
 
 /// The most files `wi_state` may name (the oracle's limit), and how far `read_weights`
@@ -32,7 +33,7 @@ fn node(i: u64) -> Option<NodeId> {
     NodeId::try_new(i).ok()
 }
 
-impl Sim {
+impl Sim<'_> {
     /// The nodes the oracle has a node directory for (`/sys/devices/system/node/nodeN`:
     /// the online nodes), as a count from node 0.
     fn node_dirs(&self) -> u64 {
@@ -44,12 +45,12 @@ impl Sim {
 
     /// Reads weight file `i`: its value, or `None` when the file does not exist.
     fn weight_file(&self, i: u64) -> Option<u8> {
-        node(i).and_then(|n| self.weights.show_node(n).ok())
+        node(i).and_then(|n| self.weights().show_node(n).ok())
     }
 
     /// The `auto` file's value (`true`/`false`) or `missing`.
     fn auto_file(&self) -> &'static str {
-        match self.weights.show_auto() {
+        match self.weights().show_auto() {
             Ok(value) => value.trim_end(),
             Err(_) => "missing",
         }
@@ -67,7 +68,7 @@ impl Sim {
                 continue;
             }
             let result = match node(i as u64) {
-                Some(node) => self.weights.store_node(node, &text(w)),
+                Some(node) => self.weights().store_node(node, &text(w)),
                 None => Err(Error::NotFound),
             };
             match result {
@@ -131,7 +132,7 @@ impl Sim {
         if n != 2 {
             return " bad=usage".into();
         }
-        match self.weights.store_auto(&text(t[1])) {
+        match self.weights().store_auto(&text(t[1])) {
             Ok(()) => " ok".into(),
             Err(e) => format!(" err={}", err_name(e)),
         }
@@ -143,7 +144,7 @@ impl Sim {
         if n != 2 {
             return " bad=usage".into();
         }
-        match self.weights.store_auto(&text(t[1])) {
+        match self.weights().store_auto(&text(t[1])) {
             Ok(()) => format!(" ok auto={}", self.auto_file()),
             Err(e) => format!(" err={}", err_name(e)),
         }
@@ -163,7 +164,7 @@ impl Sim {
             return " bad=usage".into();
         };
         let result = NodeId::try_new(node)
-            .and_then(|node| self.weights.set_node_bandwidth(node, read, write));
+            .and_then(|node| self.weights().set_node_bandwidth(node, read, write));
         match result {
             Ok(()) => " ret=0".into(),
             Err(e) => format!(" err={}", err_name(e)),
@@ -176,7 +177,7 @@ impl Sim {
     pub(crate) fn sysfs_header(&self) -> String {
         let mut h = String::new();
         let dirs = self.node_dirs();
-        if self.weights.show_auto().is_ok() {
+        if self.weights().show_auto().is_ok() {
             h.push_str(&format!("# wi_auto={} weights:", self.auto_file()));
             for i in 0..dirs {
                 match self.weight_file(i) {

@@ -6,12 +6,9 @@
 use mpolsim as engine;
 
 use std::fs;
-use std::path::Path;
 
 use engine::{Linux, Options};
-
-#[path = "../../tests/recorded/mod.rs"]
-mod recorded;
+use mempolicy_testkit::recorded;
 
 /// The 4-node SLIT of the recorded machine (`run.sh`'s default for 4 nodes).
 const DIST4: &str = "dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10";
@@ -66,7 +63,7 @@ fn compared_lines(output: &str) -> Vec<&str> {
 /// Replays every recording of `dir` with kernel release `linux`; returns the number of
 /// recordings and of matched lines, or the differences.
 fn replay(dir: &str, linux: Linux) -> (usize, usize, Vec<String>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance");
+    let root = recorded::conformance_dir();
     let mut recordings: Vec<_> = fs::read_dir(root.join(dir))
         .expect("recordings directory")
         .map(|e| e.expect("dir entry").path())
@@ -144,7 +141,7 @@ fn every_linux_7_3_line_matches() {
 /// must fail, so the profile is what makes each one match.
 #[test]
 fn each_release_disagrees_with_the_other_kernels_recording() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance");
+    let root = recorded::conformance_dir();
     let script = fs::read(root.join("cases/deltas.txt")).expect("case file");
     for (dir, other) in [("linux-6.12", Linux::V7_3), ("linux-7.3", Linux::V6_12)] {
         let expected =

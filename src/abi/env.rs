@@ -120,18 +120,26 @@ pub enum PageAction {
     Stop,
 }
 
-/// Where a misplaced page should go (Linux: `alloc_migration_target_by_mpol`).
+/// Where a page being migrated should go (Linux: the `private` argument of the migration
+/// target allocators: `alloc_migration_target_by_mpol` for `mbind`, `alloc_migration_target`
+/// with a node for `migrate_pages(2)` and `move_pages(2)`).
+///
+/// The embedder allocates the new page with
+/// [`Cpu::alloc_migration_target`](crate::machine::Cpu::alloc_migration_target).
 #[derive(Clone, Copy, Debug)]
-pub struct MigrationTarget<'a> {
-    /// The policy to allocate the new page under (for `MPOL_DEFAULT`, the task's policy or
-    /// a built-in one).
-    pub policy: &'a Mempolicy,
-    /// The interleave index of the page, as the allocator would use it for this policy.
-    pub ilx: u64,
-    /// The exact node for interleave policies, which keep the layout by index; `None` means
-    /// "allocate under `policy` from the local node" (the embedder's normal policy
-    /// allocation).
-    pub node: Option<NodeId>,
+pub enum MigrationTarget<'a> {
+    /// Under a policy, with the page's interleave index (Linux: `struct migration_mpol`;
+    /// for `MPOL_DEFAULT` the policy is the task's or a built-in one). Interleave policies
+    /// keep the layout by index.
+    Policy {
+        /// The policy to allocate the new page under.
+        policy: &'a Mempolicy,
+        /// The interleave index of the page (for a large folio, of its first page).
+        ilx: u64,
+    },
+    /// On one node and nowhere else (Linux: `alloc_migration_target` with `nid` and
+    /// `__GFP_THISNODE`).
+    Node(NodeId),
 }
 
 /// The page-table walk and page migration of `mbind` (Linux: `queue_pages_range`,

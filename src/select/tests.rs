@@ -24,10 +24,10 @@ fn policy(topo: &Topology, mode: Mode, nodes: &str) -> Mempolicy {
 
 fn place(pol: &Mempolicy, gfp: GfpFlags, ilx: u64, node: u32) -> Placement {
     let (topo, lists, defaults) = setup();
-    let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
+    let globals = Globals::new(&topo, &lists, &defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
     let node = NodeId::new(node as usize);
-    policy_nodemask(pol, gfp, ilx, node, &mut cursor, None, &machine).unwrap()
+    policy_nodemask(pol, gfp, ilx, node, &mut cursor, None, &globals).unwrap()
 }
 
 #[test]

@@ -33,4 +33,5 @@ mod tests;
 pub use reader::{WeightReader, WeightView};
 pub use reduce::{reduce_interleave_weights, WEIGHTINESS};
 pub use sysfs::{parse_bool, parse_weight};
+pub(crate) use table::Table;
 pub use table::{WeightTable, Weights};

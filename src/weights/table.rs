@@ -5,7 +5,6 @@
 use core::fmt;
 
 use super::cells::Cells;
-use super::reader::WeightReader;
 use super::reduce::reduce_interleave_weights;
 use crate::error::{Error, Result};
 use crate::linux::Linux;
@@ -106,7 +105,7 @@ pub(super) struct WriterState {
 
 /// The weighted-interleave state shared by every CPU (Linux: `wi_state`).
 ///
-/// Reads go through a per-CPU [`WeightReader`] and never block, lock, allocate or free.
+/// Reads go through a per-CPU [`WeightReader`](super::WeightReader) and never block, lock, allocate or free.
 /// Writers serialize on an internal spin lock, build a new table, publish it with one atomic
 /// swap and retire the old one into the table's [`Domain`]; retired tables are freed on writer
 /// paths and by [`WeightTable::reclaim`], once every reader has passed a quiescent state
@@ -192,11 +191,6 @@ impl WeightTable {
     /// Returns the kernel release the table follows.
     pub const fn linux(&self) -> Linux {
         self.linux
-    }
-
-    /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
-    pub fn reader(&self) -> WeightReader<'_> {
-        WeightReader::new(self, self.domain.register())
     }
 
     /// Returns the table's reclamation domain.
@@ -299,7 +293,7 @@ impl WeightTable {
     }
 
     /// Returns a copy of the current state. Writer-side: takes the writer lock; CPUs on the
-    /// allocation path use a [`WeightReader`] instead.
+    /// allocation path use a [`WeightReader`](super::WeightReader) instead.
     pub fn snapshot(&self) -> Weights {
         self.writer.lock().current
     }
@@ -325,7 +319,7 @@ impl WeightTable {
     /// [`WeightTable::reclaim`] once every registered reader has passed quiescent states after
     /// the publish (the epoch must advance twice, and it advances only when every reader has
     /// caught up). A reader passes one on each read that sees a new table; an idle CPU calls
-    /// [`WeightReader::quiescent`] or drops its reader. Writers hand retired tables to the
+    /// [`WeightReader::quiescent`](super::WeightReader::quiescent) or drops its reader. Writers hand retired tables to the
     /// collector in batches of 8 (a publish stays near the cost of a bare epoch swap), so with
     /// every reader reading between publishes at most two batches wait (the one being filled
     /// and the one whose grace period is running; observed: at most 16); a reader that never
@@ -335,7 +329,7 @@ impl WeightTable {
         self.domain.retired()
     }
 
-    /// Returns the published table (reader side; see [`WeightReader`]).
+    /// Returns the published table (reader side; see [`WeightReader`](super::WeightReader)).
     pub(crate) fn cell(&self) -> &RcuCell<Table> {
         &self.current
     }
