@@ -3,8 +3,10 @@
 //! The crate follows two releases, each recorded on a real kernel: Linux 6.12 (6.12.117) and
 //! Linux 7.3 (7.3.4). Almost everything this crate models is the same in both; the few
 //! behaviours that changed are listed on [`Linux`], each with the title of the Linux commit
-//! that changed it. The embedder picks one [`Linux`] value and passes it to the pieces whose
-//! behaviour depends on it: [`NodeContext`](crate::policy::NodeContext) (policy creation, and
+//! that changed it. The embedder picks one [`Linux`] value, at boot:
+//! [`Machine::for_linux`](crate::machine::Machine::for_linux) takes it and passes it on.
+//! Without the machine layer, pass it to the pieces whose behaviour depends on it:
+//! [`NodeContext`](crate::policy::NodeContext) (policy creation, and
 //! through the policy its equality and rebinding), [`WeightTable`](crate::weights::WeightTable)
 //! (the weighted-interleave sysfs files and automatic weights) and
 //! [`SystemNodes`](crate::abi::SystemNodes) (the syscall layer, which builds the context).

@@ -3,7 +3,7 @@
 //! decision made by the `mempolicy` crate.
 //!
 //! The engine is a consumer of the crate like a kernel: it builds a
-//! [`Machine`](mempolicy::machine::Machine) and embeds it in the test kit's kernel, and every
+//! [`Machine`] and embeds it in the test kit's kernel, and every
 //! decision goes through the crate's kernel-facing layer. What it models is what the crate
 //! leaves to its embedder: the process's regions at the
 //! oracle's fixed addresses, present pages and the shared zero page, the page-table pages
