@@ -181,12 +181,12 @@
 //! | `Parse(offset)` | `EINVAL` | malformed text | `parse_list`, `parse_mpol`, sysfs parsers, `from_nodes_spec`, `ZonelistOrder::from_sysctl` |
 //! | `NodeOutOfRange(node)` | `ERANGE` | a nodelist names a node beyond the mask | `parse_list` |
 //! | `NumberOverflow(offset)` | `EOVERFLOW` | a number does not fit 32 bits | `parse_list`, `parse_mpol`, `from_nodes_spec` |
-//! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` | `set_weight`, `parse_weight` |
+//! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` (6.12 takes 0 as 1) | `set_weight`, `parse_weight` |
 //! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
 //! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
 //! | `InvalidTopology(why)` | `EINVAL` | inconsistent machine description | `TopologyBuilder::build`, `from_nodes_spec` |
 //! | `PermissionDenied` | `EPERM` | missing `CAP_SYS_NICE` or ptrace access | `mbind`, `migrate_pages`, [`MigrateHooks`](crate::abi::MigrateHooks) |
-//! | `NotFound` | `ENOENT` | nothing to act on; a weight file of a node without memory | `set_mempolicy_home_node`, `store_node`, `show_node` |
+//! | `NotFound` | `ENOENT` | nothing to act on; a weight file that does not exist (7.3: a node without memory), the `auto` file on 6.12 | `set_mempolicy_home_node`, `store_node`, `show_node`, `store_auto`, `show_auto`, `set_auto` |
 //! | `NotSupported` | `EOPNOTSUPP` | a range's policy is not bind or prefer (many) | `set_mempolicy_home_node` |
 //! | `Misplaced` | `EIO` | `MPOL_MF_STRICT` found pages it could not leave or move | `mbind` |
 //! | `NoSuchProcess` | `ESRCH` | no such process | [`MigrateHooks`](crate::abi::MigrateHooks) |
@@ -223,18 +223,22 @@
 //!
 //! # Which Linux
 //!
-//! The reference is Linux 6.12, recorded on a real 4-node machine (`../conformance/` in the
-//! project notes); newer behaviour is followed only where 6.12 has none.
+//! The crate follows two releases, each recorded on a real 4-node machine (the project's
+//! conformance recordings): Linux 7.3 (7.3.4) and Linux 6.12 (6.12.117). Where they differ the
+//! embedder picks one with [`Linux`](crate::Linux) (default 7.3); everything else is the same
+//! in both recordings. Older and newer behaviour is followed only where neither release has
+//! the feature.
 //!
 //! | behaviour | follows |
 //! |---|---|
-//! | syscalls, validation order, errno, `get_mempolicy` output, zonelists built at boot | Linux 6.12 as recorded |
-//! | which policies keep the caller's nodemask: any mode flag, `NUMA_BALANCING` included (`MPOL_MODE_FLAGS`) | 6.12; newer kernels test static/relative only ([`policy`](crate::policy#which-policies-keep-the-callers-nodemask)) |
-//! | cpuset rebinding with the effective mems (nodes with memory) | 6.12.117 and later ([`abi`](crate::abi#differences-from-linux)) |
+//! | syscalls, validation order, errno, `get_mempolicy` output, `numa_maps` text, zonelists built at boot | Linux 6.12 and 7.3 as recorded (identical) |
+//! | which policies keep the caller's nodemask (`NUMA_BALANCING` on 6.12 too) | the [`Linux`](crate::Linux) profile ([`Linux::stores_user_nodemask`](crate::Linux::stores_user_nodemask), [`policy`](crate::policy#which-policies-keep-the-callers-nodemask)) |
+//! | automatic weights from bandwidth, the `auto` sysfs file, a weight write switching the table to manual, weight 0 refused, `nodeN` files for memory nodes only and memory hotplug | 7.3 (6.16+); 6.12 has none of them and a file per possible node ([`weights`](crate::weights)) |
+//! | an empty `cpuset.mems` after non-empty mems | accepted on 7.3, `ENOSPC` on 6.12 ([`Linux::allows_empty_cpuset_mems`](crate::Linux::allows_empty_cpuset_mems); for embedders with cpuset code) |
+//! | cpuset rebinding with the effective mems (nodes with memory) | 6.12.117 and 7.3 ([`abi`](crate::abi#differences-from-linux)) |
+//! | bandwidth as `min(read, write)` of HMAT access class 1, as QEMU's HMAT encodes it | 6.16+ (`mempolicy_set_node_perf`, [`topology`](crate::topology::Topology::from_nodes_spec)) |
 //! | weighted interleave | 6.9+; single picks and bulk plans as mainline 6.9 to about 7.0, not the mid-2025 linux-next bulk series ([`interleave`](crate::interleave#bulk-plans-and-single-picks)) |
-//! | automatic weights from bandwidth, `auto` sysfs file, a weight write switching the table to manual, weight 0 refused | 6.16+ ([`weights`](crate::weights)) |
-//! | bandwidth as `min(read, write)` | 6.16+ (`mempolicy_set_node_perf`) |
-//! | a weight of 0 read as 1 by the pickers | no zero weight exists since 6.16 ([`WeightSource`](crate::interleave::WeightSource)) |
+//! | a weight of 0 read as 1 by the pickers | no zero weight is ever stored (6.12's written 0 is stored as 1) ([`WeightSource`](crate::interleave::WeightSource)) |
 //! | `Bind` with `__GFP_THISNODE` seeds the walk from the local or home node if it is in the policy's nodes, else their lowest | Linux before 4.7 (`policy_zonelist`); modern Linux only warns ([`select`](crate::select#differences-from-linux)) |
 //! | per-VMA policy copies, never shared between ranges | 3.8+ (`mpol_dup` per VMA) |
 //! | policies freed after a grace period | the CVE-2026-23415 fix (`kfree_rcu` in `__mpol_put`) |

@@ -6,13 +6,14 @@
 //! kernel's algebra, a weighted-interleave weight table read lock-free on every allocation,
 //! GFP zone choice and distance-ordered zonelists, and the memory-policy system calls, all
 //! behind one object for the machine and one handle per CPU. Behaviour is checked against
-//! recordings of real Linux kernels. [`guarantees`] states what the crate promises: no
+//! recordings of real Linux 6.12 and 7.3 kernels; where the two differ, the embedder picks
+//! one with [`Linux`] (default: 7.3). [`guarantees`] states what the crate promises: no
 //! panics, which reads are lock-free, which paths never allocate, what may run in interrupt
 //! context, each error's errno, and which Linux version each behaviour follows.
 //!
 //! # Where to start
 //!
-//! A kernel starts at [`machine`] and the [guide](guide): build a [`Machine`](machine::Machine)
+//! A kernel starts at [`machine`] and the [`guide`]: build a [`Machine`](machine::Machine)
 //! at boot, give every CPU a [`Cpu`](machine::Cpu) handle, and call one entry point per
 //! Linux entry point from the fault, allocation and interrupt paths. The guide's skeleton is
 //! a complete embedding to copy.
@@ -26,7 +27,7 @@
 //! | placement | [`select`] | which policy governs an allocation, the node and nodemask it picks, the zonelist walk over the embedder's frames |
 //! | machine-wide state | [`weights`], [`zonelist`], [`topology`] | interleave weights, distance-ordered zonelists, the machine description |
 //! | building blocks | [`interleave`], [`gfp`], [`policy`] | interleave pickers and bulk plans, GFP zone choice, policy objects |
-//! | foundations | [`NodeMask`], [`rcu`], [`page`], [`Error`] | node masks, epoch reclamation, the page geometry, errors with Linux's errnos |
+//! | foundations | [`NodeMask`], [`rcu`], [`page`], [`Error`], [`Linux`] | node masks, epoch reclamation, the page geometry, errors with Linux's errnos, the kernel release followed |
 //!
 //! Each layer uses only the ones below it; a kernel that keeps its state its own way can call
 //! [`select`] and [`abi`] directly.
@@ -69,7 +70,8 @@
 //! | `struct weighted_interleave_state`, `reduce_interleave_weights`, `mempolicy_set_node_perf`, sysfs `weighted_interleave/` | [`weights`] |
 //! | `interleave_nodes`, `weighted_interleave_nodes`, `interleave_nid`, `weighted_interleave_nid`, `alloc_pages_bulk_*interleave` | [`interleave`] |
 //! | `gfp_t`, `gfp_zone`, `gfp_zonelist` | [`gfp`] |
-//! | `node_states`, SLIT distances, zones, access coordinates | [`topology`] |
+//! | `node_states`, SLIT distances, zones, access coordinates, HMAT `accessK` | [`topology`] |
+//! | the kernel release where behaviour differs (6.12 / 7.3) | [`Linux`] |
 //! | `build_zonelists`, `find_next_best_node`, `for_each_zone_zonelist_nodemask`, `policy_zone` | [`zonelist`] |
 //! | RCU: `rcu_assign_pointer`, `synchronize_rcu`, `kfree_rcu` | [`rcu`] (crossbeam-epoch) |
 //! | the memory-policy globals, `vma_alloc_folio`, `alloc_pages`, `mempolicy_slab_node`, `alloc_pages_bulk_mempolicy_noprof`, `alloc_migration_target_by_mpol` | [`machine`] |
@@ -92,8 +94,8 @@
 //! holds no global state; the embedder owns every instance, in `static`s if it likes
 //! ([`machine::MachineCell`], [`machine::CpuSlots`]).
 //!
-//! Minimum supported Rust: 1.83. The crate targets Linux 6.12 where a real kernel was
-//! recorded, and the newest behaviour (6.16+) for what 6.12 lacks (automatic weights).
+//! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
+//! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
 #![no_std]
 #![cfg_attr(
     not(test),
@@ -129,6 +131,7 @@ pub mod gfp;
 pub mod guarantees;
 pub mod guide;
 pub mod interleave;
+mod linux;
 pub mod machine;
 pub mod nodemask;
 pub mod page;
@@ -143,5 +146,6 @@ pub mod weights;
 pub mod zonelist;
 
 pub use error::{errno, Error, Result};
+pub use linux::Linux;
 pub use nodemask::{NodeId, NodeMask, MAX_NUMNODES};
 pub use page::PAGE_SIZE;

@@ -24,7 +24,7 @@ use mempolicy::zonelist::{
     self, SharedZonelists, ZoneRef, Zonelist, ZonelistConfig, ZonelistKind, ZonelistOrder,
     Zonelists,
 };
-use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
+use mempolicy::{Error, Linux, NodeId, NodeMask, Result, MAX_NUMNODES};
 use proptest::prelude::*;
 
 const MAX: u64 = MAX_NUMNODES as u64;
@@ -371,7 +371,10 @@ fn weight_table_takes_every_value() {
             {
                 let _ = table.store_node(node, text);
                 let _ = table.store_auto(text);
-                let _ = (weights::parse_weight(text), weights::parse_bool(text));
+                for linux in Linux::ALL {
+                    let _ = weights::parse_weight(text, linux);
+                }
+                let _ = weights::parse_bool(text);
             }
             assert_eq!(table.bandwidth(node), u64::MAX);
         }
@@ -1025,7 +1028,8 @@ proptest! {
         let _ = parse_mpol(&text, &NodeMask::full());
         let _ = parse_mpol(&format!("bind:{list}"), &NodeMask::full());
         let _ = Topology::from_nodes_spec(&text);
-        let _ = (weights::parse_weight(&text), weights::parse_bool(&text));
+        let _ = (weights::parse_weight(&text, Linux::V6_12), weights::parse_bool(&text));
+        let _ = weights::parse_weight(&text, Linux::V7_3);
     }
 
     #[test]

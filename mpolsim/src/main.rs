@@ -2,23 +2,29 @@
 //! decision made by the `mempolicy` crate.
 //!
 //! ```text
-//! mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT
+//! mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
 //! (`conformance/README.md` in the repository); the machine comes from its `# topology:` line unless
 //! `--topology` gives one, in `run.sh`'s NODES_SPEC words
 //! (`nodes=4 cpus=0,1 mem=256 dist=...`). The output is the oracle's, line for line: header
-//! lines, one `L<n>` line per operation, and a trailer. `--view bars` adds, under every
-//! `where` line, a bar per node showing where the pages landed.
+//! lines, one `L<n>` line per operation, and a trailer. `--linux` picks the kernel release
+//! simulated (default 7.3; the two differ in a few places, see the crate's `Linux`).
+//! `--view bars` adds, under every `where` line, a bar per node showing where the pages
+//! landed.
 
 use std::process::ExitCode;
 
 /// The largest script the oracle accepts.
 const MAX_SCRIPT: u64 = 4 << 20;
 
+const USAGE: &str =
+    "usage: mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT\n       \
+     (--linux: the kernel release simulated, default 7.3)";
+
 fn usage() -> ExitCode {
-    eprintln!("usage: mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT");
+    eprintln!("{USAGE}");
     ExitCode::from(2)
 }
 
@@ -26,9 +32,22 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut topology = None;
     let mut view = mpolsim::View::Kernel;
+    let mut linux = mpolsim::Linux::default();
     let mut script = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--linux" => match args.next() {
+                Some(value) => match value.parse() {
+                    Ok(release) => linux = release,
+                    Err(_) => {
+                        eprintln!(
+                            "mpolsim: unknown --linux value {value:?}: use 6.12 or 7.3\n{USAGE}"
+                        );
+                        return ExitCode::from(2);
+                    }
+                },
+                None => return usage(),
+            },
             "--topology" => match args.next() {
                 Some(spec) => topology = Some(spec),
                 None => return usage(),
@@ -57,7 +76,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match mpolsim::run_with_view(&bytes, topology.as_deref(), view) {
+    let options = mpolsim::Options { linux, view };
+    match mpolsim::run_with(&bytes, topology.as_deref(), options) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

@@ -9,8 +9,8 @@ use mempolicy::abi::{
 use mempolicy::machine::Machine;
 use mempolicy::policy::Mempolicy;
 use mempolicy::topology::Topology;
-use mempolicy::weights::{self, WeightTable};
-use mempolicy::{Error, NodeId, NodeMask};
+use mempolicy::weights::WeightTable;
+use mempolicy::{Error, Linux, NodeId, NodeMask};
 use mempolicy_testkit::script::{self, PAGE};
 use mempolicy_testkit::{Kernel, PageKind, Resident, MASK_A, MASK_B, POLICY_WORD};
 
@@ -129,6 +129,11 @@ impl<'m> Sim<'m> {
         self.kernel.machine()
     }
 
+    /// The kernel release simulated (the machine's).
+    pub(crate) fn linux(&self) -> Linux {
+        self.machine().linux()
+    }
+
     /// The weighted-interleave weights of the machine (the sysfs files).
     pub(crate) fn weights(&self) -> &'m WeightTable {
         self.machine().weights()
@@ -167,7 +172,10 @@ impl<'m> Sim<'m> {
     pub(crate) fn header(&self, cases: usize) -> String {
         let t = &self.topo;
         let mut h = String::new();
-        h.push_str("# oracle mempolicy v1 (mpolsim)\n# kernel=mpolsim\n");
+        h.push_str(&format!(
+            "# oracle mempolicy v1 (mpolsim)\n# kernel=mpolsim linux={}\n",
+            self.linux()
+        ));
         h.push_str(&format!("# online={}\n", t.online_nodes()));
         h.push_str(&format!("# possible={}\n", t.possible_nodes()));
         h.push_str(&format!("# has_cpu={}\n", t.cpu_nodes()));
@@ -218,7 +226,9 @@ impl<'m> Sim<'m> {
             }
         });
         h.push_str("# thp=always madvise [never]\n# numa_balancing=0\n");
-        h.push_str("# weighted_interleave_sysfs=present\n# cgroup_cpuset=ok\n");
+        h.push_str("# weighted_interleave_sysfs=present\n");
+        h.push_str(&self.sysfs_header());
+        h.push_str("# cgroup_cpuset=ok\n");
         h.push_str(&format!("# cases={cases}\n"));
         h
     }
@@ -242,6 +252,8 @@ impl<'m> Sim<'m> {
             b"debug_numa_maps" => self.cmd_debug_numa_maps(n),
             b"weights" => self.cmd_weights(t, n),
             b"read_weights" => self.cmd_read_weights(t, n),
+            b"wi_state" => self.cmd_wi_state(t, n),
+            b"wi_auto" => self.cmd_wi_auto(t, n),
             b"cpu" => self.cmd_cpu(t, n),
             b"auto" => self.cmd_auto(t, n),
             b"bandwidth" => self.cmd_bandwidth(t, n),
@@ -839,100 +851,6 @@ impl<'m> Sim<'m> {
 
     // ---- sysfs, cgroup, scheduler, pipe ---------------------------------------------
 
-    fn cmd_weights(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n < 2 {
-            return " bad=usage".into();
-        }
-        let mut s = String::new();
-        for (i, w) in t[1..].iter().enumerate() {
-            if *w == b"-" {
-                s.push_str(&format!(" node{i}=skip"));
-                continue;
-            }
-            // Linux 6.12 has a weight file for every possible node (newer kernels: nodes
-            // with memory only, which `WeightTable::store_node` models), and takes 0 as
-            // "the default weight".
-            let result = if i >= self.topo.nr_node_ids() {
-                Err(Error::NotFound)
-            } else {
-                std::str::from_utf8(w)
-                    .map_err(|_| Error::InvalidWeight(0))
-                    .and_then(weights::parse_weight_before_6_16)
-                    .and_then(|weight| self.weights().set_weight(NodeId::new(i), weight))
-            };
-            match result {
-                Ok(()) => s.push_str(&format!(" node{i}=ok")),
-                Err(e) => s.push_str(&format!(" node{i}={}", err_name(e))),
-            }
-        }
-        s
-    }
-
-    fn cmd_read_weights(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n > 2 {
-            return " bad=usage".into();
-        }
-        let mut max = 1024;
-        if n == 2 {
-            match script::parse_num(t[1]) {
-                Some(v) => max = v,
-                None => return " bad=count".into(),
-            }
-        }
-        let snapshot = self.weights().snapshot();
-        let mut s = " ok".to_string();
-        // The oracle would read that many files; a simulator stops at a bound.
-        for i in 0..max.min(1 << 16) {
-            if (i as usize) < self.topo.nr_node_ids() {
-                s.push_str(&format!(
-                    " node{i}={}",
-                    snapshot.get(NodeId::new(i as usize))
-                ));
-            } else if n == 2 {
-                s.push_str(&format!(" node{i}=missing"));
-            } else {
-                break;
-            }
-        }
-        s
-    }
-
-    /// `auto VALUE`: writes `weighted_interleave/auto` (Linux 6.16+; an mpolsim extension,
-    /// the recorded 6.12 kernel has no such file).
-    fn cmd_auto(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n != 2 {
-            return " bad=usage".into();
-        }
-        let result = std::str::from_utf8(t[1])
-            .map_err(|_| Error::Parse(0))
-            .and_then(|text| self.weights().store_auto(text));
-        match result {
-            Ok(()) => format!(" ok auto={}", self.weights().show_auto().trim_end()),
-            Err(e) => format!(" err={}", err_name(e)),
-        }
-    }
-
-    /// `bandwidth NODE READ WRITE`: the firmware reports a node's bandwidth (Linux:
-    /// `mempolicy_set_node_perf` from HMAT/CDAT, MB/s; an mpolsim extension).
-    fn cmd_bandwidth(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n != 4 {
-            return " bad=usage".into();
-        }
-        let (Some(node), Some(read), Some(write)) = (
-            script::parse_num(t[1]),
-            script::parse_num(t[2]),
-            script::parse_num(t[3]),
-        ) else {
-            return " bad=usage".into();
-        };
-        let result = NodeId::try_new(node)
-            .and_then(|node| self.weights().set_node_bandwidth(node, read, write));
-        match result {
-            Ok(()) => " ret=0".into(),
-            Err(e) => format!(" err={}", err_name(e)),
-        }
-    }
-
     fn cmd_cpu(&mut self, t: &[&[u8]], n: usize) -> String {
         let Some(c) = (n == 2)
             .then(|| script::parse_num(t[1]))
@@ -989,7 +907,9 @@ impl<'m> Sim<'m> {
         if written == self.cpuset.written {
             return " ret=0".into();
         }
-        if written.is_empty() {
+        // A cgroup holding tasks may not go back to empty mems on 6.12; on 7.3 (cgroup v2)
+        // an empty value means "inherit the parent's nodes".
+        if written.is_empty() && !self.linux().allows_empty_cpuset_mems() {
             return " err=ENOSPC".into();
         }
         let old = self.effective_mems(&self.cpuset.written);

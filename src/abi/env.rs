@@ -2,17 +2,21 @@
 //! page lookup and migration, and privilege checks.
 
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::nodemask::{NodeId, NodeMask};
 use crate::policy::Mempolicy;
 
 /// The system-wide node states the syscalls consult (Linux: `node_states[N_POSSIBLE]`,
-/// `node_states[N_ONLINE]`, `node_states[N_MEMORY]`, `nr_node_ids`).
+/// `node_states[N_ONLINE]`, `node_states[N_MEMORY]`, `nr_node_ids`), and the kernel release
+/// whose rules the syscalls follow.
 ///
 /// # Examples
 /// ```
 /// use mempolicy::abi::SystemNodes;
+/// use mempolicy::Linux;
 /// let nodes = SystemNodes::new("0-3".parse()?, "0-3".parse()?, "0-3".parse()?);
 /// assert_eq!(nodes.nr_node_ids(), 4);
+/// assert_eq!(nodes.with_linux(Linux::V6_12).linux, Linux::V6_12);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,16 +27,25 @@ pub struct SystemNodes {
     pub online: NodeMask,
     /// Nodes with memory (Linux: `N_MEMORY`).
     pub memory: NodeMask,
+    /// The kernel release the syscalls behave like (policies they create keep it).
+    pub linux: Linux,
 }
 
 impl SystemNodes {
-    /// Returns the node states.
+    /// Returns the node states, for the default [`Linux`] release.
     pub const fn new(possible: NodeMask, online: NodeMask, memory: NodeMask) -> Self {
         Self {
             possible,
             online,
             memory,
+            linux: Linux::V7_3,
         }
+    }
+
+    /// Returns the same node states for kernel release `linux`.
+    #[must_use]
+    pub const fn with_linux(self, linux: Linux) -> Self {
+        Self { linux, ..self }
     }
 
     /// One more than the highest possible node (Linux: `nr_node_ids`).

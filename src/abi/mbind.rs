@@ -84,7 +84,7 @@ where
     let Some(end) = range_end(start, args.len)? else {
         return Ok(0);
     };
-    let ctx_nodes = task.node_context(&nodes.memory);
+    let ctx_nodes = task.node_context(&nodes.memory).with_linux(nodes.linux);
     let new = Mempolicy::create(mode, mode_flags, &user_nodes, &ctx_nodes)?;
 
     let scan = Scan {

@@ -38,7 +38,8 @@ where
 {
     let (mode, flags) = Mempolicy::sanitize_mode(mode)?;
     let mask = read_nodes(user, nmask, maxnode)?;
-    let policy = Mempolicy::create(mode, flags, &mask, &task.node_context(&nodes.memory))?;
+    let ctx = task.node_context(&nodes.memory).with_linux(nodes.linux);
+    let policy = Mempolicy::create(mode, flags, &mask, &ctx)?;
     task.install_policy(policy);
     Ok(0)
 }

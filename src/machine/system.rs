@@ -8,6 +8,7 @@ use super::cpu::Cpu;
 use crate::abi::{self, AddressSpace, GetMempolicyArgs, MbindArgs, MergeKey, SystemNodes, Task};
 use crate::abi::{MigrateHooks, PageMover, PageNode, Privileges, UserMemory};
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::nodemask::{NodeId, NodeMask};
 use crate::policy::{Mempolicy, PolicyDefaults};
 use crate::rcu::{Domain, RcuCell};
@@ -29,9 +30,9 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn build(topology: Topology, config: ZonelistConfig, generation: u64) -> Self {
+    fn build(topology: Topology, config: ZonelistConfig, generation: u64, linux: Linux) -> Self {
         let zonelists = Zonelists::build_with(&topology, config);
-        let nodes = SystemNodes::from(&topology);
+        let nodes = SystemNodes::from(&topology).with_linux(linux);
         Self {
             topology,
             zonelists,
@@ -46,6 +47,7 @@ struct Writer {
     /// The generation of the published state.
     generation: u64,
     config: ZonelistConfig,
+    linux: Linux,
 }
 
 /// Everything Linux keeps global for memory policies, in one object the embedder owns: the
@@ -80,28 +82,67 @@ pub struct Machine {
     weights: WeightTable,
     defaults: PolicyDefaults,
     writer: Mutex<Writer>,
+    linux: Linux,
 }
 
 impl Machine {
     /// Builds the machine of `topology` with Linux's zonelists ([`ZonelistConfig::LINUX`]),
-    /// the initial weights (all 1, automatic mode) and the built-in policies (Linux:
-    /// `build_all_zonelists`, `numa_policy_init`). Allocates; do it once, at boot.
+    /// the weights as the default [`Linux`] release has them after boot (all 1 and
+    /// automatic, or reduced from the topology's bandwidths: [`WeightTable::boot`]) and the
+    /// built-in policies (Linux: `build_all_zonelists`, `numa_policy_init`). Allocates; do it
+    /// once, at boot.
     pub fn new(topology: Topology) -> Self {
-        Self::with_zonelist_config(topology, ZonelistConfig::LINUX)
+        Self::for_linux(Linux::default(), topology)
+    }
+
+    /// Builds the machine of `topology` like [`Machine::new`], behaving like kernel release
+    /// `linux` wherever releases differ (system calls, policies, the weight files).
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::machine::Machine;
+    /// use mempolicy::topology::Topology;
+    /// use mempolicy::Linux;
+    /// let topo = Topology::from_nodes_spec("nodes=2 cpus=0,1 bw=30000,10000")?;
+    /// let machine = Machine::for_linux(Linux::V7_3, topo.clone());
+    /// assert_eq!(machine.weights().snapshot().as_array()[..2], [3, 1]);
+    /// let old = Machine::for_linux(Linux::V6_12, topo);
+    /// assert_eq!(old.linux(), Linux::V6_12);
+    /// assert_eq!(old.weights().snapshot().as_array()[..2], [1, 1]);
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn for_linux(linux: Linux, topology: Topology) -> Self {
+        Self::with_config(linux, topology, ZonelistConfig::LINUX)
     }
 
     /// Builds the machine of `topology` with zonelists built by `config`.
     pub fn with_zonelist_config(topology: Topology, config: ZonelistConfig) -> Self {
+        Self::with_config(Linux::default(), topology, config)
+    }
+
+    /// Builds the machine of `topology` for kernel release `linux` with zonelists built by
+    /// `config`.
+    pub fn with_config(linux: Linux, topology: Topology, config: ZonelistConfig) -> Self {
         let domain = Domain::new();
-        let weights = WeightTable::with_domain(*topology.memory_nodes(), domain.clone());
+        let weights = WeightTable::boot(linux, &topology, domain.clone());
         let generation = 1;
         Self {
-            state: RcuCell::new(State::build(topology, config, generation)),
+            state: RcuCell::new(State::build(topology, config, generation, linux)),
             weights,
             defaults: PolicyDefaults::new(),
-            writer: Mutex::new(Writer { generation, config }),
+            writer: Mutex::new(Writer {
+                generation,
+                config,
+                linux,
+            }),
             domain,
+            linux,
         }
+    }
+
+    /// Returns the kernel release the machine behaves like.
+    pub const fn linux(&self) -> Linux {
+        self.linux
     }
 
     /// Registers the per-CPU handle of CPU `cpu` (allocates: do it once per CPU, at
@@ -126,7 +167,7 @@ impl Machine {
         let memory = *topology.memory_nodes();
         let mut writer = self.writer.lock();
         writer.generation = writer.generation.wrapping_add(1);
-        let state = State::build(topology, writer.config, writer.generation);
+        let state = State::build(topology, writer.config, writer.generation, writer.linux);
         self.state.publish(state, &self.domain);
         drop(writer);
         self.weights.set_memory_nodes(memory);
