@@ -5,8 +5,8 @@ Usage: random_case.py SEED NODES "NODES_SPEC" [pipes] [sysfs] > case.txt
 (BIG=0 in the environment keeps node lists below 64, so that the default 64-node build
 replays every line.) `sysfs` adds the weighted-interleave files of newer kernels
 (`wi_state`, `wi_auto`, more `weights`, `read_weights N`), weighted-interleave policies and
-empty `cpuset.mems` writes; without it a seed gives the same script as before. Record with
-shared/conformance/run.sh case.txt (ORACLE_KERNEL_SERIES=7 for Linux 7.3) and compare with
+empty `cpuset.mems` writes; without it a seed gives the same script as before. Record the
+script with the conformance oracle on Linux 6.12 or 7.3 and compare with
 `mpolsim --linux 6.12|7.3 case.txt`; see README.md here."""
 import os, random, sys
 BIG = ["63","64","0,64","1023","0-1023"] if os.environ.get("BIG", "1") == "1" else ["63","0,63","0-63","7-63"]

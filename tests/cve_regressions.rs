@@ -1,5 +1,4 @@
-//! Issue 6: one regression test per Linux memory-policy CVE of the reference (§4 of
-//! `linux-reference.md`). Each test replays the shape of the Linux bug against this crate and
+//! One regression test per Linux memory-policy CVE. Each test replays the shape of the Linux bug against this crate and
 //! asserts the behaviour that makes it impossible here; its doc comment says what went wrong
 //! in Linux and which part of the design prevents it.
 

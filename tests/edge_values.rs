@@ -1,4 +1,4 @@
-//! Issue 6: no panic is reachable from the public API. Every entry point is driven with edge
+//! No panic is reachable from the public API. Every entry point is driven with edge
 //! values (0, 1, `MAX_NUMNODES - 1`, `MAX_NUMNODES`, `u64::MAX`, `i32::MIN`/`MAX`, empty and
 //! full masks, empty and garbage strings) and must return a value or an error. The tests run
 //! with overflow checks on, so an arithmetic overflow is a panic too. Where the answer is

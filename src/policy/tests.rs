@@ -305,7 +305,7 @@ fn nodes_outside_the_cpuset() {
 
 #[test]
 fn memoryless_nodes_count_out_of_relative_positions() {
-    // NOTES.md: RELATIVE 11 on 7 memory nodes (node 4 memoryless) is position 4, node 5.
+    // Recorded: RELATIVE 11 on 7 memory nodes (node 4 memoryless) is position 4, node 5.
     let c = NodeContext::new(mask("0-7"), mask("0-3,5-7"));
     assert_eq!(policy(3 | RELATIVE, "11", &c).nodes(), &mask("5"));
     assert_eq!(

@@ -20,7 +20,7 @@ const DEFAULT_4_NODE_DIST: [u8; 16] = [
 ];
 
 impl Topology {
-    /// Parses `run.sh`'s `NODES_SPEC` words (FORMAT.md, "Topology directive") into a
+    /// Parses `run.sh`'s `NODES_SPEC` words (the topology words of the conformance recordings, `conformance/README.md`) into a
     /// topology, with the same defaults and checks as `run.sh`.
     ///
     /// Words, each optional: `nodes=N` (1..=64, default 4), `cpus=a,b,…` (node of CPU 0, 1, …;
