@@ -1,17 +1,38 @@
 #!/usr/bin/env python3
 """Random case scripts for differential testing of mpolsim against the Linux oracle.
 
-Usage: random_case.py SEED NODES "NODES_SPEC" [pipes] > case.txt
+Usage: random_case.py SEED NODES "NODES_SPEC" [pipes] [sysfs] > case.txt
 (BIG=0 in the environment keeps node lists below 64, so that the default 64-node build
-replays every line.) Record with shared/conformance/run.sh case.txt and compare with
-`mpolsim case.txt`; see README.md here."""
+replays every line.) `sysfs` adds the weighted-interleave files of newer kernels
+(`wi_state`, `wi_auto`, more `weights`, `read_weights N`), weighted-interleave policies and
+empty `cpuset.mems` writes; without it a seed gives the same script as before. Record the
+script with the conformance oracle on Linux 6.12 or 7.3 and compare with
+`mpolsim --linux 6.12|7.3 case.txt`; see README.md here."""
 import os, random, sys
 BIG = ["63","64","0,64","1023","0-1023"] if os.environ.get("BIG", "1") == "1" else ["63","0,63","0-63","7-63"]
 
 MODES = ["DEFAULT","PREFERRED","BIND","INTERLEAVE","LOCAL","PREFERRED_MANY","WEIGHTED_INTERLEAVE"]
 FLAGS = ["0","STATIC","RELATIVE","BALANCING","STATIC|RELATIVE","STATIC|BALANCING","RELATIVE|BALANCING","0x1000"]
 
-def gen(seed, nnodes, nops=80, pipes=False):
+AUTO = ["0", "1", "true", "false", "on", "off", "yes", "no", "Y", "n", "garbage", "2", "-1",
+        "o", "of", "tru", "enable", "disable", "0x1", "1x"]
+WEIGHT = ["1", "2", "3", "5", "8", "0", "-", "255", "256", "abc", "0x4", "010", "+2"]
+
+def sysfs_op(r, nnodes, nodes):
+    x = r.random()
+    if x < 0.25:
+        return r.choice(["wi_state", "wi_state", f"wi_state {r.choice([0, 1, nnodes, nnodes + 2])}"])
+    if x < 0.45:
+        return f"wi_auto {r.choice(AUTO)}"
+    if x < 0.65:
+        return "weights " + " ".join(r.choice(WEIGHT) for _ in range(r.randint(1, nnodes + 1)))
+    if x < 0.72:
+        return f"read_weights {r.choice(['', '', str(nnodes), str(nnodes + 1)])}".rstrip()
+    if x < 0.82:
+        return f"cpuset_mems {r.choice(['none', 'none', '0-' + str(nnodes - 1), str(nnodes - 1)])}"
+    return f"set_mempolicy WEIGHTED_INTERLEAVE {r.choice(['0', '0', 'STATIC', 'RELATIVE'])} {nodes()} 64"
+
+def gen(seed, nnodes, nops=80, pipes=False, sysfs=False):
     r = random.Random(seed)
     regions = {}
     out = []
@@ -43,6 +64,9 @@ def gen(seed, nnodes, nops=80, pipes=False):
     if pipes:
         out.append("weights " + " ".join(r.choice(["1","2","3","5"]) for _ in range(nnodes)))
     for _ in range(nops):
+        if sysfs and r.random() < 0.15:
+            out.append(sysfs_op(r, nnodes, nodes))
+            continue
         x = r.random()
         if x < 0.12 or not regions and x < 0.3:
             nm = r.choice(names)
@@ -121,6 +145,7 @@ def gen(seed, nnodes, nops=80, pipes=False):
 
 if __name__ == "__main__":
     seed = int(sys.argv[1]); nn = int(sys.argv[2]); topo = sys.argv[3]
-    pipes = len(sys.argv) > 4 and sys.argv[4] == "pipes"
+    pipes = "pipes" in sys.argv[4:]
+    sysfs = "sysfs" in sys.argv[4:]
     print(f"# topology: {topo}")
-    sys.stdout.write(gen(seed, nn, pipes=pipes))
+    sys.stdout.write(gen(seed, nn, pipes=pipes, sysfs=sysfs))

@@ -147,8 +147,12 @@ pub enum Error {
     NoSuchProcess,
     /// A bounded container is full. Carries its capacity.
     CapacityExceeded(usize),
-    /// The target is busy; try again.
+    /// The target is busy; try again (a CPU handle already in use by the interrupted code,
+    /// or already brought up).
     Busy,
+    /// A CPU number the machine does not describe, or whose per-CPU handle is not brought
+    /// up. Carries the CPU number.
+    InvalidCpu(u32),
     /// An ACPI table is malformed where Linux would not use it (see
     /// [`firmware`](crate::firmware#what-is-an-error-and-what-is-ignored)). Carries the table,
     /// the byte offset in it of the header field or entry at fault (the table's length if it
@@ -194,6 +198,7 @@ impl Error {
             | Self::InvalidWeight(_)
             | Self::ConflictingZoneFlags(_)
             | Self::InvalidTopology(_)
+            | Self::InvalidCpu(_)
             | Self::FirmwareTable { .. } => errno::EINVAL,
             Self::Fault(_) => errno::EFAULT,
             Self::NodeOutOfRange(_) => errno::ERANGE,
@@ -271,6 +276,7 @@ impl fmt::Display for Error {
             Self::NoSuchProcess => f.write_str("no such process"),
             Self::CapacityExceeded(c) => write!(f, "capacity {c} exceeded"),
             Self::Busy => f.write_str("busy, try again"),
+            Self::InvalidCpu(c) => write!(f, "cpu {c} is not a cpu of this machine"),
             Self::FirmwareTable {
                 table,
                 offset,

@@ -7,8 +7,9 @@
 //!
 //! [`zone_for`] is Linux's `GFP_ZONE_TABLE` lookup: the four modifier bits pick the highest
 //! [`ZoneType`] an allocation may use, and the eight contradictory combinations are
-//! [`Error::ConflictingZoneFlags`] (Linux: `GFP_ZONE_BAD`, a `VM_BUG_ON`). [`zonelist_for`]
-//! picks the zonelist ([`crate::zonelist::ZonelistKind`]).
+//! [`Error::ConflictingZoneFlags`] (Linux: `GFP_ZONE_BAD`, a `VM_BUG_ON`); [`highest_zone`]
+//! is the same lookup as one table read returning an `Option`, for allocation paths.
+//! [`zonelist_for`] picks the zonelist ([`ZonelistKind`]).
 //!
 //! # Zone configuration
 //!
@@ -26,7 +27,6 @@
 //! `GFP_HIGHUSER_MOVABLE`.
 
 use crate::error::{Error, Result};
-use crate::zonelist::ZonelistKind;
 
 bitflags::bitflags! {
     /// Allocation-context flags (Linux: `gfp_t`), with Linux's bit values.
@@ -236,6 +236,59 @@ impl Default for ZoneConfig {
     }
 }
 
+/// Which of a node's two zonelists an allocation walks (Linux: `ZONELIST_FALLBACK`,
+/// `ZONELIST_NOFALLBACK`, chosen by `gfp_zonelist()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ZonelistKind {
+    /// Every memory node's zones, nearest node first (Linux: `ZONELIST_FALLBACK`).
+    Fallback,
+    /// Only the node's own zones, for `__GFP_THISNODE` (Linux: `ZONELIST_NOFALLBACK`).
+    NoFallback,
+}
+
+/// [`zone_for_config`] as a table: the highest zone for each value of the four zone modifier
+/// bits, `None` for the contradictory ones (Linux: `GFP_ZONE_TABLE` and `GFP_ZONE_BAD`).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range would fail the build, not panic"
+)]
+const fn zone_table(config: ZoneConfig) -> [Option<ZoneType>; 16] {
+    let mut table = [None; 16];
+    let mut bits = 0;
+    while bits < 16 {
+        table[bits] = match zone_for_bits(bits as u32, config) {
+            Ok(zone) => Some(zone),
+            Err(()) => None,
+        };
+        bits += 1;
+    }
+    table
+}
+
+/// The x86-64 zone table, built at compile time.
+const X86_64_ZONES: [Option<ZoneType>; 16] = zone_table(ZoneConfig::X86_64);
+
+/// Returns the highest zone an allocation with `gfp` may use on x86-64, or `None` if the
+/// zone modifiers contradict each other (Linux: `gfp_zone()`; `GFP_ZONE_BAD`).
+///
+/// One indexed load: the allocation paths use it, since [`zone_for`]'s `Result` travels
+/// through memory. The two agree on every input.
+///
+/// # Examples
+/// ```
+/// use mempolicy::gfp::{self, GfpFlags, ZoneType};
+/// assert_eq!(gfp::highest_zone(GfpFlags::GFP_HIGHUSER_MOVABLE), Some(ZoneType::Movable));
+/// assert_eq!(gfp::highest_zone(GfpFlags::DMA | GfpFlags::DMA32), None);
+/// ```
+#[inline]
+pub const fn highest_zone(gfp: GfpFlags) -> Option<ZoneType> {
+    let bits = (gfp.bits() & GfpFlags::ZONEMASK.bits()) as usize;
+    match X86_64_ZONES.split_at_checked(bits) {
+        Some((_, [zone, ..])) => *zone,
+        _ => None,
+    }
+}
+
 /// Returns the highest zone an allocation with `gfp` may use on x86-64 (Linux: `gfp_zone()`).
 ///
 /// Same as [`zone_for_config`] with [`ZoneConfig::X86_64`]: `__GFP_HIGHMEM` without
@@ -254,8 +307,9 @@ impl Default for ZoneConfig {
 /// assert!(gfp::zone_for(GfpFlags::DMA | GfpFlags::DMA32).is_err());
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+#[inline]
 pub fn zone_for(gfp: GfpFlags) -> Result<ZoneType> {
-    zone_for_config(gfp, ZoneConfig::X86_64)
+    highest_zone(gfp).ok_or(Error::ConflictingZoneFlags(gfp.bits()))
 }
 
 /// Returns the highest zone an allocation with `gfp` may use under `config` (Linux:
@@ -282,16 +336,20 @@ pub fn zone_for(gfp: GfpFlags) -> Result<ZoneType> {
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 pub fn zone_for_config(gfp: GfpFlags, config: ZoneConfig) -> Result<ZoneType> {
+    zone_for_bits(gfp.bits(), config).map_err(|()| Error::ConflictingZoneFlags(gfp.bits()))
+}
+
+/// The rule behind [`zone_for_config`] and the table of [`highest_zone`].
+const fn zone_for_bits(bits: u32, config: ZoneConfig) -> core::result::Result<ZoneType, ()> {
     use ZoneType::{Dma, Dma32, HighMem, Movable, Normal};
-    let zone = match gfp.bits() & GfpFlags::ZONEMASK.bits() {
+    Ok(match bits & GfpFlags::ZONEMASK.bits() {
         0x0 | 0x8 => Normal,
         0x1 | 0x9 => config.opt(Dma),
         0x2 => config.opt(HighMem),
         0x4 | 0xc => config.opt(Dma32),
         0xa => Movable,
-        _ => return Err(Error::ConflictingZoneFlags(gfp.bits())),
-    };
-    Ok(zone)
+        _ => return Err(()),
+    })
 }
 
 /// Returns which of a node's zonelists an allocation with `gfp` walks (Linux:
@@ -300,13 +358,13 @@ pub fn zone_for_config(gfp: GfpFlags, config: ZoneConfig) -> Result<ZoneType> {
 ///
 /// # Examples
 /// ```
-/// use mempolicy::gfp::{self, GfpFlags};
-/// use mempolicy::zonelist::ZonelistKind;
+/// use mempolicy::gfp::{self, GfpFlags, ZonelistKind};
 /// assert_eq!(gfp::zonelist_for(GfpFlags::GFP_KERNEL), ZonelistKind::Fallback);
 /// assert_eq!(gfp::zonelist_for(GfpFlags::GFP_KERNEL | GfpFlags::THISNODE), ZonelistKind::NoFallback);
 /// ```
-pub fn zonelist_for(gfp: GfpFlags) -> ZonelistKind {
-    if gfp.contains(GfpFlags::THISNODE) {
+#[inline]
+pub const fn zonelist_for(gfp: GfpFlags) -> ZonelistKind {
+    if gfp.bits() & GfpFlags::THISNODE.bits() != 0 {
         ZonelistKind::NoFallback
     } else {
         ZonelistKind::Fallback
@@ -361,6 +419,15 @@ mod tests {
         );
         assert!(ZoneConfig::default().has(ZoneType::Dma32));
         assert!(!ZoneConfig::X86_64.has(ZoneType::HighMem));
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_rule() {
+        for bits in 0..64u32 {
+            let gfp = GfpFlags::from_bits_retain(bits | 0x400);
+            assert_eq!(zone_for(gfp).ok(), highest_zone(gfp), "{bits:#x}");
+            assert_eq!(zone_for(gfp), zone_for_config(gfp, ZoneConfig::X86_64));
+        }
     }
 
     #[test]

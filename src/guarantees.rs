@@ -55,7 +55,8 @@
 //! | GFP zone choice ([`gfp::zone_for`](crate::gfp::zone_for)) | `tests/guarantees_alloc.rs` |
 //! | interleave picks, the cursor and bulk plans ([`BulkPlan`](crate::interleave::BulkPlan) has a fixed capacity) | `tests/interleave_alloc.rs` |
 //! | zonelist walks ([`Zonelist::iter`](crate::zonelist::Zonelist::iter), `first_zone`, `iter_from`) | `tests/zones_alloc.rs` |
-//! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced), [`ZoneCache`](crate::select::ZoneCache) | `tests/select_noalloc.rs` |
+//! | the kernel-facing layer's entry points on a [`Cpu`](crate::machine::Cpu) handle: [`alloc_fault`](crate::machine::Cpu::alloc_fault) (private and shared mappings), [`alloc_pages`](crate::machine::Cpu::alloc_pages), [`alloc_interrupt`](crate::machine::Cpu::alloc_interrupt), [`alloc_on_node`](crate::machine::Cpu::alloc_on_node), [`alloc_bulk`](crate::machine::Cpu::alloc_bulk), [`slab_node`](crate::machine::Cpu::slab_node), [`alloc_migration_target`](crate::machine::Cpu::alloc_migration_target), [`misplaced`](crate::machine::Cpu::misplaced), [`quiescent`](crate::machine::Cpu::quiescent), and lending a handle through [`CpuSlots`](crate::machine::CpuSlots); none of them takes a lock either | `tests/fault_path.rs` (allocations always; locks in the `--cfg mempolicy_audit` build) |
+//! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced) | `tests/select_noalloc.rs` |
 //! | weight reads ([`WeightReader`](crate::weights::WeightReader)'s methods, picks through [`with_view`](crate::weights::WeightReader::with_view)) and the quiescent states they report | `tests/weights_alloc.rs` |
 //! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
 //! | ACPI table parsers: [`Srat`](crate::firmware::Srat), [`Slit`](crate::firmware::Slit), [`Hmat`](crate::firmware::Hmat), [`Madt`](crate::firmware::Madt) `parse`, their entry iterators and decoded values, and their errors | `tests/firmware_alloc.rs` |
@@ -72,6 +73,13 @@
 //! policies and split ranges ([`AddressSpace`](crate::abi::AddressSpace),
 //! [`SharedPolicy`](crate::abi::SharedPolicy)). `ToString` on a mask or policy allocates the
 //! `String`; formatting into a caller's buffer does not.
+//!
+//! # Lock audit
+//!
+//! Built with `--cfg mempolicy_audit`, the crate counts every acquisition of any of its locks;
+//! `locks_taken()` reads the count. `tests/fault_path.rs` uses it to show that a fault, from
+//! the CPU handle through the address space and the task to the frame, takes no lock of the
+//! crate. Other builds have neither the counter nor the function.
 //!
 //! # Calling contexts
 //!
@@ -175,13 +183,13 @@
 //! | `Parse(offset)` | `EINVAL` | malformed text | `parse_list`, `parse_mpol`, sysfs parsers, `from_nodes_spec`, `ZonelistOrder::from_sysctl` |
 //! | `NodeOutOfRange(node)` | `ERANGE` | a nodelist names a node beyond the mask | `parse_list` |
 //! | `NumberOverflow(offset)` | `EOVERFLOW` | a number does not fit 32 bits | `parse_list`, `parse_mpol`, `from_nodes_spec` |
-//! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` | `set_weight`, `parse_weight` |
+//! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` (6.12 takes 0 as 1) | `set_weight`, `parse_weight` |
 //! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
 //! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
 //! | `InvalidTopology(why)` | `EINVAL` | inconsistent machine description | `TopologyBuilder::build`, `from_nodes_spec` |
 //! | `FirmwareTable { table, offset, what }` | `EINVAL` | a malformed ACPI table (see "Firmware tables" below) | the [`firmware`](crate::firmware) parsers, [`NumaLayout::from_acpi`](crate::firmware::NumaLayout::from_acpi) |
 //! | `PermissionDenied` | `EPERM` | missing `CAP_SYS_NICE` or ptrace access | `mbind`, `migrate_pages`, [`MigrateHooks`](crate::abi::MigrateHooks) |
-//! | `NotFound` | `ENOENT` | nothing to act on; a weight file of a node without memory | `set_mempolicy_home_node`, `store_node`, `show_node` |
+//! | `NotFound` | `ENOENT` | nothing to act on; a weight file that does not exist (7.3: a node without memory), the `auto` file on 6.12 | `set_mempolicy_home_node`, `store_node`, `show_node`, `store_auto`, `show_auto`, `set_auto` |
 //! | `NotSupported` | `EOPNOTSUPP` | a range's policy is not bind or prefer (many) | `set_mempolicy_home_node` |
 //! | `Misplaced` | `EIO` | `MPOL_MF_STRICT` found pages it could not leave or move | `mbind` |
 //! | `NoSuchProcess` | `ESRCH` | no such process | [`MigrateHooks`](crate::abi::MigrateHooks) |
@@ -257,21 +265,32 @@
 //!
 //! # Which Linux
 //!
-//! The reference is Linux 6.12, recorded on a real 4-node machine (`../conformance/` in the
-//! project notes); newer behaviour is followed only where 6.12 has none.
+//! The crate follows two releases, each recorded on a real 4-node machine (the project's
+//! conformance recordings): Linux 7.3 (7.3.4) and Linux 6.12 (6.12.117). Where they differ the
+//! embedder picks one with [`Linux`](crate::Linux) (default 7.3); everything else is the same
+//! in both recordings. Older and newer behaviour is followed only where neither release has
+//! the feature.
 //!
 //! | behaviour | follows |
 //! |---|---|
-//! | syscalls, validation order, errno, `get_mempolicy` output, zonelists built at boot | Linux 6.12 as recorded |
-//! | which policies keep the caller's nodemask: any mode flag, `NUMA_BALANCING` included (`MPOL_MODE_FLAGS`) | 6.12; newer kernels test static/relative only ([`policy`](crate::policy#which-policies-keep-the-callers-nodemask)) |
-//! | cpuset rebinding with the effective mems (nodes with memory) | 6.12.117 and later ([`abi`](crate::abi#differences-from-linux)) |
+//! | syscalls, validation order, errno, `get_mempolicy` output, `numa_maps` text, zonelists built at boot | Linux 6.12 and 7.3 as recorded (identical) |
+//! | which policies keep the caller's nodemask (`NUMA_BALANCING` on 6.12 too) | the [`Linux`](crate::Linux) profile ([`Linux::stores_user_nodemask`](crate::Linux::stores_user_nodemask), [`policy`](crate::policy#which-policies-keep-the-callers-nodemask)) |
+//! | automatic weights from bandwidth, the `auto` sysfs file, a weight write switching the table to manual, weight 0 refused, `nodeN` files for memory nodes only and memory hotplug | 7.3 (6.16+); 6.12 has none of them and a file per possible node ([`weights`](crate::weights)) |
+//! | an empty `cpuset.mems` after non-empty mems | accepted on 7.3, `ENOSPC` on 6.12 ([`Linux::allows_empty_cpuset_mems`](crate::Linux::allows_empty_cpuset_mems); for embedders with cpuset code) |
+//! | cpuset rebinding with the effective mems (nodes with memory) | 6.12.117 and 7.3 ([`abi`](crate::abi#differences-from-linux)) |
+//! | bandwidth as `min(read, write)` of HMAT access class 1, as QEMU's HMAT encodes it | 6.16+ (`mempolicy_set_node_perf`, [`topology`](crate::topology::Topology::from_nodes_spec)) |
 //! | weighted interleave | 6.9+; single picks and bulk plans as mainline 6.9 to about 7.0, not the mid-2025 linux-next bulk series ([`interleave`](crate::interleave#bulk-plans-and-single-picks)) |
-//! | automatic weights from bandwidth, `auto` sysfs file, a weight write switching the table to manual, weight 0 refused | 6.16+ ([`weights`](crate::weights)) |
-//! | bandwidth as `min(read, write)` | 6.16+ (`mempolicy_set_node_perf`) |
-//! | a weight of 0 read as 1 by the pickers | no zero weight exists since 6.16 ([`WeightSource`](crate::interleave::WeightSource)) |
+//! | a weight of 0 read as 1 by the pickers | no zero weight is ever stored (6.12's written 0 is stored as 1) ([`WeightSource`](crate::interleave::WeightSource)) |
 //! | `Bind` with `__GFP_THISNODE` seeds the walk from the local or home node if it is in the policy's nodes, else their lowest | Linux before 4.7 (`policy_zonelist`); modern Linux only warns ([`select`](crate::select#differences-from-linux)) |
 //! | per-VMA policy copies, never shared between ranges | 3.8+ (`mpol_dup` per VMA) |
 //! | policies freed after a grace period | the CVE-2026-23415 fix (`kfree_rcu` in `__mpol_put`) |
 //! | node-order zonelists; zone order on request | node order only since 4.14; zone order as before 4.14 ([`zonelist`](crate::zonelist)) |
 //! | NUMA layout from ACPI SRAT/SLIT/HMAT/MADT (node numbering, CPU numbers, access classes) | Linux 7.3 on x86-64 as recorded ([`firmware`](crate::firmware)); 6.12 gives the same |
 //! | GFP bit values, `GFP_NOWAIT` with `__GFP_NOWARN` | 6.10+ bit layout, 6.7+ `GFP_NOWAIT` ([`gfp`](crate::gfp)) |
+
+/// How many times any lock of the crate was taken in this process (`--cfg mempolicy_audit`
+/// builds only; see [the lock audit](self#lock-audit)).
+#[cfg(mempolicy_audit)]
+pub fn locks_taken() -> usize {
+    crate::sync::audit::LOCKS_TAKEN.load(crate::sync::Ordering::Relaxed)
+}

@@ -2,29 +2,62 @@
 //! page allocator's node and zone choice, as a `no_std` library.
 //!
 //! A kernel embeds the crate and gets Linux's behaviour, errno for errno: the seven policy
-//! modes with their mode flags and validation ladder ([`policy`]), fixed-width node masks with
-//! the kernel's algebra and user ABI ([`NodeMask`]), the weighted-interleave weight table read
-//! lock-free on every allocation ([`weights`]), the interleave cursor and bulk plans
-//! ([`interleave`]), GFP zone choice and distance-ordered zonelists ([`gfp`], [`zonelist`],
-//! [`topology`]). Behaviour is checked against recordings of a real Linux 6.12 kernel.
-//! [`guarantees`] states what the crate promises: no panics, which reads are lock-free, which
-//! paths never allocate, what may run in interrupt context, the reader contract, each error's
-//! errno, and which Linux version each behaviour follows.
+//! modes with their mode flags and validation ladder, fixed-width node masks with the
+//! kernel's algebra, a weighted-interleave weight table read lock-free on every allocation,
+//! GFP zone choice and distance-ordered zonelists, and the memory-policy system calls, all
+//! behind one object for the machine and one handle per CPU. Behaviour is checked against
+//! recordings of real Linux 6.12 and 7.3 kernels; where the two differ, the embedder picks
+//! one with [`Linux`] (default: 7.3). [`guarantees`] states what the crate promises: no
+//! panics, which reads are lock-free, which paths never allocate, what may run in interrupt
+//! context, each error's errno, and which Linux version each behaviour follows.
+//!
+//! # Where to start
+//!
+//! A kernel starts at [`machine`] and the [`guide`]: build a [`Machine`](machine::Machine)
+//! at boot, give every CPU a [`Cpu`](machine::Cpu) handle, and call one entry point per
+//! Linux entry point from the fault, allocation and interrupt paths. The guide's skeleton is
+//! a complete embedding to copy.
+//!
+//! # Layers, top down
+//!
+//! | layer | modules | what it is |
+//! |---|---|---|
+//! | kernel-facing | [`machine`], [`guide`] | the machine object, per-CPU handles, the entry points from a fault to a frame, the system calls against the live machine |
+//! | system calls | [`abi`] | `set_mempolicy`, `get_mempolicy`, `mbind`, `set_mempolicy_home_node`, `migrate_pages` with Linux's checks and errnos, over tasks, address spaces and shared objects |
+//! | placement | [`select`] | which policy governs an allocation, the node and nodemask it picks, the zonelist walk over the embedder's frames |
+//! | machine-wide state | [`weights`], [`zonelist`], [`topology`], [`firmware`] | interleave weights, distance-ordered zonelists, the machine description, and that description from ACPI tables |
+//! | building blocks | [`interleave`], [`gfp`], [`policy`] | interleave pickers and bulk plans, GFP zone choice, policy objects |
+//! | foundations | [`NodeMask`], [`rcu`], [`page`], [`Error`], [`Linux`] | node masks, epoch reclamation, the page geometry, errors with Linux's errnos, the kernel release followed |
+//!
+//! Each layer uses only the ones below it; a kernel that keeps its state its own way can call
+//! [`select`] and [`abi`] directly.
 //!
 //! # Example
 //! ```
-//! use mempolicy::policy::{Mempolicy, NodeContext};
-//! use mempolicy::NodeMask;
+//! use mempolicy::abi::{AddressSpace, Task};
+//! use mempolicy::gfp::{GfpFlags, ZoneType};
+//! use mempolicy::machine::Machine;
+//! use mempolicy::policy::{parse_mpol, Mempolicy};
+//! use mempolicy::topology::Topology;
+//! use mempolicy::NodeId;
 //!
-//! // set_mempolicy(MPOL_INTERLEAVE, {0-3}) on a machine whose nodes 0-3 have memory, with
-//! // the task's cpuset allowing only 0-1: Linux silently keeps 0-1.
-//! let ctx = NodeContext::new("0-1".parse()?, "0-3".parse()?);
-//! let policy = Mempolicy::from_raw(3, &"0-3".parse()?, &ctx)?.expect("not MPOL_DEFAULT");
-//! assert_eq!(policy.to_string(), "interleave:0-1");
-//!
-//! // MPOL_BIND with no nodes is EINVAL, as in Linux.
-//! let err = Mempolicy::from_raw(2, &NodeMask::new(), &ctx).unwrap_err();
-//! assert_eq!(err.errno(), mempolicy::errno::EINVAL);
+//! // Boot: the machine (four nodes, CPUs on 0 and 1), and CPU 0's handle.
+//! let machine = Machine::new(Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256")?);
+//! let mut cpu = machine.cpu(0)?;
+//! // A task whose mapping interleaves over nodes 1-3.
+//! let mut task = Task::new("0-3".parse()?);
+//! let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
+//! mm.mmap(1 << 32, 6 * 4096, 1 << 20, ())?;
+//! mm.set_policy(1 << 32, (1 << 32) + 6 * 4096, parse_mpol("interleave:1-3", &"0-3".parse()?)?.as_ref());
+//! // Page faults: the frame source hands back frames (here: the node's number).
+//! let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(node.as_u32());
+//! let nodes: Vec<u32> = (0..6)
+//!     .map(|page| cpu.alloc_fault(&mut task.lend(), &mm, (1 << 32) + page * 4096,
+//!                                 GfpFlags::GFP_HIGHUSER_MOVABLE, 0, &mut frames))
+//!     .map(|page| page.map(|p| p.into_frame()))
+//!     .collect::<Result<_, _>>()?;
+//! // Interleave follows the page's virtual page number: 2^20 is 1 modulo 3.
+//! assert_eq!(nodes, [2, 3, 1, 2, 3, 1]);
 //! # Ok::<(), mempolicy::Error>(())
 //! ```
 //!
@@ -37,9 +70,14 @@
 //! | `struct weighted_interleave_state`, `reduce_interleave_weights`, `mempolicy_set_node_perf`, sysfs `weighted_interleave/` | [`weights`] |
 //! | `interleave_nodes`, `weighted_interleave_nodes`, `interleave_nid`, `weighted_interleave_nid`, `alloc_pages_bulk_*interleave` | [`interleave`] |
 //! | `gfp_t`, `gfp_zone`, `gfp_zonelist` | [`gfp`] |
-//! | `node_states`, SLIT distances, zones, access coordinates | [`topology`] |
+//! | `node_states`, SLIT distances, zones, access coordinates, HMAT `accessK` | [`topology`] |
+//! | the kernel release where behaviour differs (6.12 / 7.3) | [`Linux`] |
 //! | `build_zonelists`, `find_next_best_node`, `for_each_zone_zonelist_nodemask`, `policy_zone` | [`zonelist`] |
 //! | RCU: `rcu_assign_pointer`, `synchronize_rcu`, `kfree_rcu` | [`rcu`] (crossbeam-epoch) |
+//! | the memory-policy globals, `vma_alloc_folio`, `alloc_pages`, `mempolicy_slab_node`, `alloc_pages_bulk_mempolicy_noprof`, `alloc_migration_target_by_mpol` | [`machine`] |
+//! | `policy_nodemask`, `alloc_pages_mpol`, `get_vma_policy`, `mpol_misplaced` | [`select`] |
+//! | the memory-policy system calls, `mbind_range`, `shared_policy_replace` | [`abi`] |
+//! | `PAGE_SHIFT`, `PAGE_SIZE`, `HPAGE_PMD_ORDER` | [`page`] |
 //! | ACPI SRAT/SLIT/HMAT/MADT: `acpi_numa_init`, `acpi_map_pxm_to_node`, `numa_cleanup_meminfo`, `slit_valid`, `hmat_init`, `topology_register_apic` | [`firmware`] |
 //!
 //! # Features
@@ -54,18 +92,20 @@
 //! Node masks, policies and every pick live on the stack. Readers of shared tables never
 //! lock, allocate or free: retired tables are freed on writer paths or by an explicit
 //! reclaim, after every registered [`rcu::Reader`] has passed a quiescent state. The crate
-//! holds no global state; the embedder owns every instance.
+//! holds no global state; the embedder owns every instance, in `static`s if it likes
+//! ([`machine::MachineCell`], [`machine::CpuSlots`]).
 //!
 //! # From firmware tables
 //!
 //! A kernel maps its ACPI SRAT, SLIT, HMAT and MADT and hands their bytes over; [`firmware`]
-//! derives the machine exactly as Linux 7.3 does at boot, and from it the topology, the
-//! zonelists and the automatic interleave weights:
+//! derives the machine exactly as Linux 7.3 does at boot, and its topology carries each
+//! node's HMAT performance, from which the [`Machine`](machine::Machine) boots the automatic
+//! interleave weights ([`firmware::NumaLayout::feed_weights`] does the same for a
+//! [`WeightTable`](weights::WeightTable) of the kernel's own):
 //!
 //! ```
 //! use mempolicy::firmware::{AcpiTables, MovableZone, NumaLayout};
-//! use mempolicy::weights::WeightTable;
-//! use mempolicy::zonelist::Zonelists;
+//! use mempolicy::machine::Machine;
 //! use mempolicy::NodeId;
 //! # fn hex(s: &str) -> Vec<u8> {
 //! #     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
@@ -104,24 +144,25 @@
 //! # ));
 //! let tables = AcpiTables::new().srat(&srat).slit(&slit).hmat(&hmat).madt(&madt);
 //! let layout = NumaLayout::from_acpi(&tables.boot_apic_id(0))?;
-//! let topo = layout.topology(MovableZone::None)?;
-//! let zonelists = Zonelists::build(&topo);
-//! let weights = WeightTable::new(*topo.memory_nodes());
-//! layout.feed_weights(&weights)?;
+//! let machine = Machine::new(layout.topology(MovableZone::None)?);
 //!
 //! // Linux: "# online=0-3", "# has_cpu=0-1", "# node0 fallback=0 2 1 3",
 //! // "# wi_auto=true weights: node0=4 node1=4 node2=1 node3=1".
-//! assert_eq!(topo.online_nodes().to_string(), "0-3");
-//! assert_eq!(topo.cpu_nodes().to_string(), "0-1");
-//! let order = zonelists.fallback_order(NodeId::new(0)).unwrap();
-//! assert_eq!(order, [0, 2, 1, 3].map(NodeId::new));
-//! let w = weights.snapshot();
+//! machine.with_topology(|t| {
+//!     assert_eq!(t.online_nodes().to_string(), "0-3");
+//!     assert_eq!(t.cpu_nodes().to_string(), "0-1");
+//! });
+//! machine.with_zonelists(|z| {
+//!     assert_eq!(z.fallback_order(NodeId::new(0)).unwrap(), [0, 2, 1, 3].map(NodeId::new));
+//! });
+//! let w = machine.weights().snapshot();
 //! assert_eq!([0, 1, 2, 3].map(|n| w.get(NodeId::new(n))), [4, 4, 1, 1]);
+//! assert_eq!(machine.cpu(1)?.node(), NodeId::new(1));
 //! # Ok::<(), mempolicy::Error>(())
 //! ```
 //!
-//! Minimum supported Rust: 1.83. The crate targets Linux 6.12 where a real kernel was
-//! recorded, and the newest behaviour (6.16+) for what 6.12 lacks (automatic weights).
+//! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
+//! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
 #![no_std]
 #![cfg_attr(
     not(test),
@@ -156,8 +197,12 @@ mod error;
 pub mod firmware;
 pub mod gfp;
 pub mod guarantees;
+pub mod guide;
 pub mod interleave;
+mod linux;
+pub mod machine;
 pub mod nodemask;
+pub mod page;
 pub mod policy;
 pub mod rcu;
 pub mod select;
@@ -169,8 +214,6 @@ pub mod weights;
 pub mod zonelist;
 
 pub use error::{errno, Error, Result};
+pub use linux::Linux;
 pub use nodemask::{NodeId, NodeMask, MAX_NUMNODES};
-
-/// The page size the Linux ABI assumes (x86-64: 4 KiB); it bounds user nodemasks to
-/// `PAGE_SIZE * 8` bits.
-pub const PAGE_SIZE: u64 = 4096;
+pub use page::PAGE_SIZE;

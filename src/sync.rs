@@ -19,6 +19,14 @@ pub(crate) use loom::sync::atomic::{
 /// Epoch-based reclamation (crossbeam-epoch, or its loom build under `--cfg crossbeam_loom`).
 pub(crate) use crossbeam_epoch as epoch;
 
+/// The lock audit of `--cfg mempolicy_audit` builds: how many times any lock of the crate was
+/// taken, so a test can show that a path takes none. Absent from every other build.
+#[cfg(mempolicy_audit)]
+pub(crate) mod audit {
+    /// Every [`Mutex::lock`](super::Mutex::lock) of the process, counted.
+    pub(crate) static LOCKS_TAKEN: super::AtomicUsize = super::AtomicUsize::new(0);
+}
+
 /// A spin lock, or loom's mutex under `cfg(loom)`, behind one API.
 ///
 /// Writers of shared state (weight tables, zonelists) serialize on it; readers never take it.
@@ -49,6 +57,8 @@ impl<T> Mutex<T> {
 
     /// Acquires the lock, spinning until it is free.
     pub(crate) fn lock(&self) -> impl core::ops::DerefMut<Target = T> + '_ {
+        #[cfg(mempolicy_audit)]
+        audit::LOCKS_TAKEN.fetch_add(1, Ordering::Relaxed);
         #[cfg(not(loom))]
         return self.inner.lock();
         #[cfg(loom)]
@@ -74,6 +84,11 @@ impl<T> Mutex<T> {
         }
     }
 }
+
+/// A cell written once, then read lock-free (spin's `Once`: `call_once` spins while another
+/// CPU runs the initialiser). Not modelled under loom: nothing the models check uses it.
+#[cfg(not(loom))]
+pub(crate) type Once<T> = spin::Once<T>;
 
 /// An `UnsafeCell` with loom's closure API, so that loom can track every access to the memory
 /// behind it (and report a use after free when a freed cell is touched).

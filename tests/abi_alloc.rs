@@ -5,11 +5,9 @@
 
 mod abi_support;
 
-use abi_support::{Machine, NMASK, PAGE, POLICY};
-use mempolicy::abi::{self, GetMempolicyArgs, MbindArgs, MbindContext};
-use mempolicy::interleave::Uniform;
-use mempolicy::policy::PolicyDefaults;
-use mempolicy::NodeMask;
+use abi_support::{Harness, NMASK, PAGE, POLICY};
+use mempolicy::abi::{self, GetMempolicyArgs, MbindArgs};
+use mempolicy::{NodeId, NodeMask};
 
 mod counting_alloc;
 
@@ -19,23 +17,17 @@ const BASE: u64 = 1 << 32;
 
 #[test]
 fn queries_and_failures_do_not_allocate() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("set_mempolicy INTERLEAVE 0 1-3 64");
     m.run("mmap S 8");
     m.run("mbind S 2 3 BIND 0 1 64 0");
     m.run("touch S 0 8");
     m.run("mmap U 4");
     m.run("munmap U 2 1");
-    let defaults = PolicyDefaults::new();
+    let defaults = m.machine().defaults();
     let sys = m.sys;
-    let ctx = MbindContext {
-        nodes: &sys,
-        defaults: &defaults,
-        weights: &Uniform,
-        this_node: None,
-    };
-    m.env.queued.reserve(16);
-    m.env.words[0] = 0b100; // node 2
+    m.kernel.isolated.reserve(16);
+    m.user_mask(&[0b100]); // node 2
     let get = GetMempolicyArgs {
         policy: POLICY,
         nmask: NMASK,
@@ -53,7 +45,7 @@ fn queries_and_failures_do_not_allocate() {
     let u = BASE * 2;
 
     let count = allocations_during(|| {
-        let (task, mm, env) = (&mut m.task, &mut m.mm, &mut m.env);
+        let (task, mm, env) = (&mut m.task, &mut m.mm, &mut m.kernel);
         for args in [
             get,
             GetMempolicyArgs {
@@ -108,7 +100,7 @@ fn queries_and_failures_do_not_allocate() {
             },
             bind2,
         ] {
-            assert!(abi::mbind(task, mm, &ctx, env, args).is_err());
+            assert!(abi::mbind(task, mm, &sys, defaults, NodeId::new(0), env, args).is_err());
         }
         assert!(abi::set_mempolicy_home_node(mm, &sys, u, PAGE, 1, 0).is_err());
         let (from, to): (NodeMask, NodeMask) = (NodeMask::first_n(8), NodeMask::from_u64(0b111000));

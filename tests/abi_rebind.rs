@@ -5,11 +5,11 @@
 
 mod abi_support;
 
-use abi_support::{replay, Machine};
+use abi_support::{replay, Harness};
 
 #[test]
 fn task_and_range_policies_rebind_like_linux() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     // L64 is left out: it reads where the pages went after a cpuset change, and moving
     // them is the embedder's job (cgroup v2 migrates them), not this machine's.
     let mut rows = abi_support::recorded::rows("cpuset", "n4", 6..=66);
@@ -19,7 +19,7 @@ fn task_and_range_policies_rebind_like_linux() {
 
 #[test]
 fn rebinding_a_range_policy_does_not_touch_a_copy_held_by_a_reader() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap A 4");
     assert_eq!(m.run("mbind A 0 4 BIND 0 2 64 0"), "ret=0");
     let base = 1 << 32;

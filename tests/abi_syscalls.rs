@@ -4,7 +4,7 @@
 
 mod abi_support;
 
-use abi_support::{Machine, NMASK, PAGE, POLICY};
+use abi_support::{Harness, NMASK, PAGE, POLICY};
 use mempolicy::abi::{self, GetMempolicyArgs, SharedPolicy, SystemNodes};
 use mempolicy::policy::{Mempolicy, NodeContext, PolicyFlags};
 use mempolicy::{Error, NodeMask};
@@ -18,16 +18,16 @@ fn mask(s: &str) -> NodeMask {
 
 #[test]
 fn set_mempolicy_checks_the_mode_before_reading_the_mask() {
-    let mut m = Machine::new();
-    let r = abi::set_mempolicy(&mut m.task, &m.sys, &mut m.env, 7, BAD, 64);
+    let mut m = Harness::new();
+    let r = abi::set_mempolicy(&mut m.task, &m.sys, &mut m.kernel, 7, BAD, 64);
     assert_eq!(r, Err(Error::UnknownMode(7)));
-    let r = abi::set_mempolicy(&mut m.task, &m.sys, &mut m.env, 2, BAD, 64);
+    let r = abi::set_mempolicy(&mut m.task, &m.sys, &mut m.kernel, 2, BAD, 64);
     assert_eq!(r.map_err(Error::errno_name), Err("EFAULT"));
 }
 
 #[test]
 fn failed_set_mempolicy_keeps_the_old_policy() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     assert_eq!(m.run("set_mempolicy BIND 0 1 64"), "ret=0");
     assert_eq!(m.run("set_mempolicy BIND 0 none 64"), "err=EINVAL");
     assert_eq!(m.run("set_mempolicy BIND 0 0,2000 4096"), "err=EINVAL");
@@ -36,7 +36,7 @@ fn failed_set_mempolicy_keeps_the_old_policy() {
 
 #[test]
 fn installing_interleave_resets_the_cursor() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     assert_eq!(m.run("set_mempolicy INTERLEAVE 0 0-3 64"), "ret=0");
     let nodes = *m.task.policy().unwrap().nodes();
     for _ in 0..2 {
@@ -53,7 +53,7 @@ fn installing_interleave_resets_the_cursor() {
 
 #[test]
 fn node_query_under_weighted_interleave_stays_while_weight_remains() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     assert_eq!(m.run("set_mempolicy WEIGHTED_INTERLEAVE 0 0-3 64"), "ret=0");
     let nodes = *m.task.policy().unwrap().nodes();
     let weights = [3u8, 1, 2, 1];
@@ -66,11 +66,11 @@ fn node_query_under_weighted_interleave_stays_while_weight_remains() {
 
 #[test]
 fn get_mempolicy_order_of_checks_and_no_partial_writes() {
-    let mut m = Machine::new();
-    let get = |m: &mut Machine, args: GetMempolicyArgs| {
-        m.env.policy_word = None;
-        let r = abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.env, args);
-        (r, m.env.policy_word)
+    let mut m = Harness::new();
+    let get = |m: &mut Harness, args: GetMempolicyArgs| {
+        m.kernel.user.clear_policy_word();
+        let r = abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.kernel, args);
+        (r, m.kernel.user.policy_word())
     };
     let base = GetMempolicyArgs {
         policy: POLICY,
@@ -137,7 +137,8 @@ fn get_mempolicy_order_of_checks_and_no_partial_writes() {
             ..base
         },
     );
-    assert_eq!(r.0.map_err(Error::errno_name), Err("EFAULT"));
+    // An absent page is read in, as `get_user_pages` does: the zero page, on node 0.
+    assert_eq!(r, (Ok(0), Some(0)));
     m.run("touch A 0 2");
     let r = get(
         &mut m,
@@ -161,16 +162,11 @@ fn get_mempolicy_order_of_checks_and_no_partial_writes() {
 
 #[test]
 fn mbind_reads_the_mask_before_checking_its_flags() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 4");
-    let ctx_nodes = m.sys;
-    let defaults = mempolicy::policy::PolicyDefaults::new();
-    let ctx = abi::MbindContext {
-        nodes: &ctx_nodes,
-        defaults: &defaults,
-        weights: &mempolicy::interleave::Uniform,
-        this_node: None,
-    };
+    let sys = m.sys;
+    let defaults = m.machine().defaults();
+    let n0 = mempolicy::NodeId::new(0);
     let args = abi::MbindArgs {
         start: BASE + 1,
         len: PAGE,
@@ -179,13 +175,15 @@ fn mbind_reads_the_mask_before_checking_its_flags() {
         maxnode: 64,
         flags: 0x8,
     };
-    let r = abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args);
+    let r = abi::mbind(&m.task, &mut m.mm, &sys, defaults, n0, &mut m.kernel, args);
     assert_eq!(r.map_err(Error::errno_name), Err("EFAULT"));
     let r = abi::mbind(
         &m.task,
         &mut m.mm,
-        &ctx,
-        &mut m.env,
+        &sys,
+        defaults,
+        n0,
+        &mut m.kernel,
         abi::MbindArgs { mode: 7, ..args },
     );
     assert_eq!(r, Err(Error::UnknownMode(7)));
@@ -193,21 +191,25 @@ fn mbind_reads_the_mask_before_checking_its_flags() {
         nmask: NMASK,
         ..args
     };
-    let r = abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args);
+    let r = abi::mbind(&m.task, &mut m.mm, &sys, defaults, n0, &mut m.kernel, args);
     assert_eq!(r, Err(Error::InvalidFlags(0x8)));
     let r = abi::mbind(
         &m.task,
         &mut m.mm,
-        &ctx,
-        &mut m.env,
+        &sys,
+        defaults,
+        n0,
+        &mut m.kernel,
         abi::MbindArgs { flags: 4, ..args },
     );
     assert_eq!(r, Err(Error::PermissionDenied));
     let r = abi::mbind(
         &m.task,
         &mut m.mm,
-        &ctx,
-        &mut m.env,
+        &sys,
+        defaults,
+        n0,
+        &mut m.kernel,
         abi::MbindArgs { flags: 0, ..args },
     );
     assert_eq!(r, Err(Error::Unaligned(BASE + 1)));
@@ -215,16 +217,16 @@ fn mbind_reads_the_mask_before_checking_its_flags() {
 
 #[test]
 fn mbind_move_all_needs_privilege() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 2");
     assert_eq!(m.run("mbind S 0 2 BIND 0 1 64 MOVE_ALL"), "err=EPERM");
-    m.env.privileged = true;
+    m.kernel.privileged = true;
     assert_eq!(m.run("mbind S 0 2 BIND 0 1 64 MOVE_ALL"), "ret=0");
 }
 
 #[test]
 fn mbind_default_tolerates_holes_but_not_an_empty_range() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 8");
     m.run("munmap S 3 2");
     assert_eq!(m.run("mbind S 0 8 BIND 0 1 64 0"), "err=EFAULT");
@@ -240,7 +242,7 @@ fn mbind_default_tolerates_holes_but_not_an_empty_range() {
 
 #[test]
 fn strict_compares_pages_with_the_mask_as_given() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("cpuset_mems 2-3");
     m.run("mmap S 2");
     m.run("set_mempolicy BIND 0 2 64");
@@ -255,7 +257,7 @@ fn strict_compares_pages_with_the_mask_as_given() {
 
 #[test]
 fn move_keeps_the_interleave_layout_by_index() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 4");
     m.run("touch S 0 4");
     assert_eq!(m.run("where S 0 4"), "ret=0 pages=0,0,0,0");
@@ -266,7 +268,7 @@ fn move_keeps_the_interleave_layout_by_index() {
 
 #[test]
 fn move_under_default_follows_the_task_policy() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 2");
     m.run("touch S 0 2");
     m.run("set_mempolicy BIND 0 3 64");
@@ -276,39 +278,38 @@ fn move_under_default_follows_the_task_policy() {
 
 #[test]
 fn strict_move_with_unmovable_pages_applies_the_policy_then_fails() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 3");
     m.run("touch S 0 3");
-    m.env.isolate_failures = 1;
+    m.kernel.failures.isolate = 1;
     assert_eq!(m.run("mbind S 0 3 BIND 0 1 64 MOVE|STRICT"), "err=EIO");
     assert_eq!(m.run("where S 0 3"), "ret=0 pages=0,1,1");
     assert_eq!(m.numa_maps(), "ok S+0 bind:1");
     // Without STRICT the same failure is not an error.
     m.run("touch S 0 0");
-    m.env.isolate_failures = 1;
+    m.kernel.failures.isolate = 1;
     assert_eq!(m.run("mbind S 0 3 BIND 0 2 64 MOVE"), "ret=0");
     assert_eq!(m.run("where S 0 3"), "ret=0 pages=0,2,2");
 }
 
 #[test]
 fn migrate_pages_permissions_and_cpuset() {
-    let mut m = Machine::new();
-    m.env.target_mems = None;
+    let mut m = Harness::new();
+    m.set_target(None, true);
     assert_eq!(m.run("migrate_pages 0 1 64"), "err=ESRCH");
     // Bad masks are reported before the process lookup.
     assert_eq!(m.run("migrate_pages 0 1 0"), "err=EINVAL");
-    m.env.target_mems = Some(mask("0-1"));
-    m.env.ptrace_ok = false;
+    m.set_target(Some(mask("0-1")), false);
     assert_eq!(m.run("migrate_pages 0 1 64"), "err=EPERM");
-    m.env.ptrace_ok = true;
+    m.set_target(Some(mask("0-1")), true);
     assert_eq!(m.run("migrate_pages 0 2 64"), "err=EPERM");
-    m.env.privileged = true;
+    m.kernel.privileged = true;
     m.run("cpuset_mems 0-1");
     assert_eq!(m.run("migrate_pages 0 2 64"), "err=EINVAL");
     // maxnode too small to reach the target bit leaves an empty target.
     assert_eq!(m.run("migrate_pages 0 1 2"), "err=EINVAL");
     assert_eq!(m.run("migrate_pages 0 1 64"), "ret=0");
-    assert_eq!(m.env.moves, [(0, 1)]);
+    assert_eq!(m.kernel.moves, [(0, 1)]);
 }
 
 #[test]
@@ -335,8 +336,8 @@ fn migrate_pages_moves_pairs_in_linux_order() {
 
 #[test]
 fn home_node_skips_holes_and_accepts_memoryless_nodes() {
-    let mut m = Machine::new();
-    m.sys = SystemNodes::new(mask("0-3"), mask("0-3"), mask("0-2"));
+    // Node 3 has a CPU and no memory.
+    let mut m = Harness::with_spec("nodes=4 cpus=0,1,3 mem=256,256,256,0");
     m.run("mmap S 6");
     assert_eq!(m.run("mbind S 0 6 BIND 0 1-2 64 0"), "ret=0");
     m.run("munmap S 2 2");
@@ -362,13 +363,13 @@ fn home_node_skips_holes_and_accepts_memoryless_nodes() {
 
 #[test]
 fn home_node_keeps_updates_before_an_unsupported_range() {
-    let mut m = Machine::new();
+    let mut m = Harness::new();
     m.run("mmap S 3");
     assert_eq!(m.run("mbind S 0 1 BIND 0 1 64 0"), "ret=0");
     assert_eq!(m.run("mbind S 1 1 INTERLEAVE 0 1 64 0"), "ret=0");
     assert_eq!(m.run("mbind S 2 1 BIND 0 2 64 0"), "ret=0");
     assert_eq!(m.run("home_node S 0 3 0 0"), "err=EOPNOTSUPP");
-    let home = |m: &Machine, page: u64| {
+    let home = |m: &Harness, page: u64| {
         m.mm.find(BASE + page * PAGE)
             .unwrap()
             .policy()
@@ -419,8 +420,11 @@ fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
     use mempolicy::abi::SharedObject;
     use std::sync::Arc;
 
-    let object = Arc::new(SharedObject::new(SharedPolicy::new(1000)));
-    let mut m = Machine::new();
+    let mut m = Harness::new();
+    let object = Arc::new(SharedObject::new(
+        m.machine().domain(),
+        SharedPolicy::new(1000),
+    ));
     let other = BASE + (64 << 20);
     m.mm.mmap_shared(BASE, 8 * PAGE, 0, None, Arc::clone(&object))
         .unwrap();
@@ -435,15 +439,11 @@ fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
         maxnode: 64,
         flags: 0,
     };
-    let defaults = mempolicy::policy::PolicyDefaults::new();
-    let ctx = abi::MbindContext {
-        nodes: &m.sys,
-        defaults: &defaults,
-        weights: &mempolicy::interleave::Uniform,
-        this_node: None,
-    };
+    let sys = m.sys;
+    let defaults = m.machine().defaults();
+    let n0 = mempolicy::NodeId::new(0);
     assert_eq!(
-        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        abi::mbind(&m.task, &mut m.mm, &sys, defaults, n0, &mut m.kernel, args),
         Ok(0)
     );
     // Object pages 4 and 5: the other mapping sees them at its first two pages.
@@ -461,10 +461,10 @@ fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
         ..GetMempolicyArgs::default()
     };
     assert_eq!(
-        abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.env, args),
+        abi::get_mempolicy(&m.task, &m.mm, &m.sys, &mut m.kernel, args),
         Ok(0)
     );
-    assert_eq!(m.env.policy_word, Some(3));
+    assert_eq!(m.kernel.user.policy_word(), Some(3));
     // Back to the default through the other mapping: as in Linux, that range's own policy
     // is already the default, so `mbind_range` skips it and the object keeps its policy.
     let args = abi::MbindArgs {
@@ -476,7 +476,7 @@ fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
         flags: 0,
     };
     assert_eq!(
-        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        abi::mbind(&m.task, &mut m.mm, &sys, defaults, n0, &mut m.kernel, args),
         Ok(0)
     );
     assert_eq!(object.with(|sp| sp.len()), 1);
@@ -487,7 +487,7 @@ fn mbind_on_a_shared_mapping_reaches_every_mapping_of_the_object() {
         ..args
     };
     assert_eq!(
-        abi::mbind(&m.task, &mut m.mm, &ctx, &mut m.env, args),
+        abi::mbind(&m.task, &mut m.mm, &sys, defaults, n0, &mut m.kernel, args),
         Ok(0)
     );
     assert!(object.with(|sp| sp.is_empty()));
@@ -498,8 +498,15 @@ fn ranges_of_different_objects_never_merge() {
     use mempolicy::abi::{AddressSpace, SharedObject};
     use std::sync::Arc;
 
-    let a = Arc::new(SharedObject::new(SharedPolicy::<Mempolicy>::new(1)));
-    let b = Arc::new(SharedObject::new(SharedPolicy::<Mempolicy>::new(2)));
+    let domain = mempolicy::rcu::Domain::new();
+    let a = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::<Mempolicy>::new(1),
+    ));
+    let b = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::<Mempolicy>::new(2),
+    ));
     let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
     mm.mmap_shared(0, 2 * PAGE, 0, (), Arc::clone(&a)).unwrap();
     mm.mmap_shared(2 * PAGE, 2 * PAGE, 2, (), b).unwrap();
@@ -510,8 +517,6 @@ fn ranges_of_different_objects_never_merge() {
 }
 
 /// Loads `bits` as word 0 of the user nodemask buffer.
-fn m_nodes(m: &mut Machine, bits: u64) -> u64 {
-    m.env.words.iter_mut().for_each(|w| *w = 0);
-    m.env.words[0] = bits;
-    NMASK
+fn m_nodes(m: &mut Harness, bits: u64) -> u64 {
+    m.user_mask(&[bits])
 }

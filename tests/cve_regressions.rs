@@ -1,5 +1,4 @@
-//! Issue 6: one regression test per Linux memory-policy CVE of the reference (§4 of
-//! `linux-reference.md`). Each test replays the shape of the Linux bug against this crate and
+//! One regression test per Linux memory-policy CVE. Each test replays the shape of the Linux bug against this crate and
 //! asserts the behaviour that makes it impossible here; its doc comment says what went wrong
 //! in Linux and which part of the design prevents it.
 
@@ -121,10 +120,11 @@ impl<F: FnMut(u64) -> NodeId> PageNode for Env<F> {
 fn cve_2018_10675_get_mempolicy_node_addr_holds_the_policy_across_lookup() {
     let nodes = SystemNodes::new(mask("0-3"), mask("0-3"), mask("0-3"));
     let task = Task::new(mask("0-3"));
-    let object = Arc::new(SharedObject::new(SharedPolicy::with_policy(
-        9,
-        &bind("1-2"),
-    )));
+    let domain = mempolicy::rcu::Domain::new();
+    let object = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::with_policy(9, &bind("1-2")),
+    ));
     let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
     mm.mmap_shared(0x10_0000, 4 * 4096, 0, (), Arc::clone(&object))
         .unwrap();
@@ -134,7 +134,12 @@ fn cve_2018_10675_get_mempolicy_node_addr_holds_the_policy_across_lookup() {
     let hook = |_addr: u64| {
         // A concurrent mbind over the whole object (through another mapping): the tree
         // drops its only reference to the old policy.
-        object.with(|tree| tree.replace(0, MAX_PGOFF, Some(&bind("3"))));
+        object.update(|tree| tree.replace(0, MAX_PGOFF, Some(&bind("3"))));
+        // The old tree is retired; with no reader left it is freed by reclaiming.
+        for _ in 0..8 {
+            domain.reclaim();
+        }
+        assert_eq!(domain.retired(), 0);
         let alive = old
             .upgrade()
             .expect("the policy was freed during the lookup");

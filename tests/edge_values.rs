@@ -1,4 +1,4 @@
-//! Issue 6: no panic is reachable from the public API. Every entry point is driven with edge
+//! No panic is reachable from the public API. Every entry point is driven with edge
 //! values (0, 1, `MAX_NUMNODES - 1`, `MAX_NUMNODES`, `u64::MAX`, `i32::MIN`/`MAX`, empty and
 //! full masks, empty and garbage strings) and must return a value or an error. The tests run
 //! with overflow checks on, so an arithmetic overflow is a panic too. Where the answer is
@@ -6,13 +6,10 @@
 //!
 //! Runs at both node counts (`cargo test` and `cargo test --features nodes-1024`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mempolicy::abi::{
-    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrateHooks, MigrationTarget,
-    PageAction, PageMover, PageNode, Privileges, SharedObject, SharedPolicy, SystemNodes, Task,
-    UserMemory,
+    self, AddressSpace, GetMempolicyArgs, MbindArgs, SharedObject, SharedPolicy, SystemNodes, Task,
 };
 use mempolicy::gfp::{self, GfpFlags, ZoneConfig, ZoneType};
 use mempolicy::interleave::{self, BulkPlan, InterleaveCursor, InterleaveMode, Uniform};
@@ -20,14 +17,14 @@ use mempolicy::policy::{
     boot_interleave_nodes, parse_mpol, Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults,
 };
 use mempolicy::rcu::Domain;
-use mempolicy::select::{self, CpuContext, Machine, TaskContext, Vma, ZoneCache};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
 use mempolicy::topology::{AccessCoordinates, Topology, TopologyBuilder, ZoneSpan};
 use mempolicy::weights::{self, WeightTable};
 use mempolicy::zonelist::{
     self, SharedZonelists, ZoneRef, Zonelist, ZonelistConfig, ZonelistKind, ZonelistOrder,
     Zonelists,
 };
-use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
+use mempolicy::{Error, Linux, NodeId, NodeMask, Result, MAX_NUMNODES};
 use proptest::prelude::*;
 
 const MAX: u64 = MAX_NUMNODES as u64;
@@ -374,7 +371,10 @@ fn weight_table_takes_every_value() {
             {
                 let _ = table.store_node(node, text);
                 let _ = table.store_auto(text);
-                let _ = (weights::parse_weight(text), weights::parse_bool(text));
+                for linux in Linux::ALL {
+                    let _ = weights::parse_weight(text, linux);
+                }
+                let _ = weights::parse_bool(text);
             }
             assert_eq!(table.bandwidth(node), u64::MAX);
         }
@@ -641,7 +641,6 @@ fn walk_every_zonelist(lists: &Zonelists) {
                     let _ = list.first_zone(zone, mask);
                     let _ = list.iter(zone, mask).count();
                     let _ = list.iter_from(usize::MAX, zone, mask).count();
-                    let _ = ZoneCache::new().first_zone(list, zone, mask);
                 }
             }
         }
@@ -721,14 +720,14 @@ fn selection_takes_odd_nodes() {
     let lists = Zonelists::build(&topo);
     let defaults = PolicyDefaults::new();
     let zero = [0u8; MAX_NUMNODES];
-    let machine = Machine::new(&topo, &lists, &defaults, &zero);
+    let machine = Globals::new(&topo, &lists, &defaults, &zero);
     let empty = NodeMask::new();
     let gfps = (0..16).map(|z| GfpFlags::GFP_KERNEL | GfpFlags::from_bits_retain(z));
     let gfps: Vec<GfpFlags> = gfps
         .chain([GfpFlags::all(), GfpFlags::GFP_KERNEL | GfpFlags::THISNODE])
         .collect();
-    let mut never = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| false;
-    let mut always = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| true;
+    let mut never = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| None::<()>;
+    let mut always = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(());
     for pol in odd_policies() {
         for node in node_edges() {
             for cpu in [CpuContext::task(node), CpuContext::interrupt(node)] {
@@ -762,22 +761,25 @@ fn selection_takes_odd_nodes() {
                         }
                     }
                     let mut cursor = InterleaveCursor::new();
-                    let mut cache = ZoneCache::new();
-                    let mut task = TaskContext::new(Some(&pol), &mut cursor)
-                        .with_zone_cache(&mut cache)
-                        .with_mems_allowed(&empty);
+                    let mut task =
+                        TaskContext::new(Some(&pol), &mut cursor).with_mems_allowed(&empty);
                     let _ = select::pick_alloc(&machine, &mut task, cpu, gfp);
                     let _ =
                         select::alloc_pages(&machine, &mut task, cpu, gfp, u32::MAX, &mut always);
                     let _ = select::slab_node(&machine, &mut task, cpu);
                     for (start, addr) in [(0, 0), (u64::MAX, 0), (0, u64::MAX), (4096, 4095)] {
-                        let vma = Vma::new(start, u64::MAX, Some(&pol));
-                        let _ =
-                            select::pick_vma(&machine, &mut task, cpu, &vma, addr, u32::MAX, gfp);
-                        let _ = select::alloc_vma(
-                            &machine, &mut task, cpu, &vma, addr, 9, gfp, &mut never,
-                        );
+                        for order in [9, u32::MAX] {
+                            let vma =
+                                VmaPolicy::new(Some(&pol), u64::MAX, start, u64::MAX, addr, order);
+                            let _ = select::pick_vma(&machine, &mut task, cpu, &vma, gfp);
+                            let _ = select::alloc_vma(
+                                &machine, &mut task, cpu, &vma, gfp, order, &mut never,
+                            );
+                        }
                     }
+                    let mut out = [None, None];
+                    let _ =
+                        select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut always);
                     let _ = select::alloc_on_node(
                         &lists,
                         gfp,
@@ -812,93 +814,13 @@ fn selection_takes_odd_nodes() {
 // ---------------------------------------------------------------------------------------
 // Syscalls
 
-/// User memory: a few pages of words at `USER`, one `int` at `POLICY`; everything else
-/// faults. Pages are on node 0; privileges and migration hooks can be toggled.
-#[derive(Debug, Default)]
-struct Env {
-    words: BTreeMap<u64, u64>,
-    privileged: bool,
-}
+/// The hostile embedder of the test kit: user memory at `USER` filled with one pattern,
+/// pages on the highest node, and page moves that fail as many pages as they can.
+use mempolicy_testkit::Hostile as Env;
 
-const USER: u64 = 0x1000;
-const USER_WORDS: u64 = 1024;
-const POLICY: u64 = 0x8000;
-
-impl Env {
-    fn filled(value: u64) -> Self {
-        let words = (0..USER_WORDS).map(|i| (USER + 8 * i, value)).collect();
-        Self {
-            words,
-            privileged: true,
-        }
-    }
-}
-
-impl UserMemory for Env {
-    fn read_u64(&mut self, addr: u64) -> Result<u64> {
-        self.words.get(&addr).copied().ok_or(Error::Fault(addr))
-    }
-    fn write_u64(&mut self, addr: u64, value: u64) -> Result<()> {
-        let slot = self.words.get_mut(&addr).ok_or(Error::Fault(addr))?;
-        *slot = value;
-        Ok(())
-    }
-    fn write_i32(&mut self, addr: u64, _value: i32) -> Result<()> {
-        if addr == POLICY {
-            Ok(())
-        } else {
-            Err(Error::Fault(addr))
-        }
-    }
-}
-
-impl Privileges for Env {
-    fn capable_sys_nice(&self) -> bool {
-        self.privileged
-    }
-}
-
-impl PageNode for Env {
-    fn node_of_page(&mut self, _addr: u64) -> Result<NodeId> {
-        Ok(NodeId::MAX)
-    }
-}
-
-impl PageMover for Env {
-    fn for_each_page(
-        &mut self,
-        start: u64,
-        end: u64,
-        _move_all: bool,
-        visit: &mut dyn FnMut(u64, NodeId) -> PageAction,
-    ) -> u64 {
-        // At most two pages: the first and the last of the range, on the highest node.
-        for addr in [start, end.saturating_sub(4096)] {
-            if visit(addr, NodeId::MAX) == PageAction::Stop {
-                break;
-            }
-        }
-        u64::MAX
-    }
-    fn migrate_isolated<'p>(&mut self, target: &mut dyn FnMut(u64) -> MigrationTarget<'p>) -> u64 {
-        let _ = target(u64::MAX);
-        u64::MAX
-    }
-    fn putback_isolated(&mut self) {}
-}
-
-impl MigrateHooks for Env {
-    fn target_mems_allowed(&mut self, pid: i32) -> Result<NodeMask> {
-        match pid {
-            i32::MIN => Err(Error::NoSuchProcess),
-            -1 => Err(Error::PermissionDenied),
-            _ => Ok(NodeMask::full()),
-        }
-    }
-    fn migrate_to_node(&mut self, _: i32, _: NodeId, _: NodeId, _: bool) -> Result<u64> {
-        Ok(u64::MAX)
-    }
-}
+const USER: u64 = mempolicy_testkit::HOSTILE_USER;
+const USER_WORDS: u64 = mempolicy_testkit::HOSTILE_USER_WORDS as u64;
+const POLICY: u64 = mempolicy_testkit::HOSTILE_POLICY;
 
 /// Pointers worth trying: NULL, valid, unaligned, the last valid word, and wrapping ones.
 const POINTERS: [u64; 6] = [
@@ -962,12 +884,6 @@ fn set_and_get_mempolicy_take_hostile_arguments() {
 fn mbind_and_home_node_take_hostile_arguments() {
     let nodes = system();
     let defaults = PolicyDefaults::new();
-    let ctx = MbindContext {
-        nodes: &nodes,
-        defaults: &defaults,
-        weights: &Uniform,
-        this_node: Some(NodeId::MAX),
-    };
     let task = Task::new(NodeMask::full());
     let mut env = Env::filled(0b111);
     let ranges = [
@@ -995,7 +911,15 @@ fn mbind_and_home_node_take_hostile_arguments() {
                         maxnode,
                         flags,
                     };
-                    let _ = abi::mbind(&task, &mut mm, &ctx, &mut env, args);
+                    let _ = abi::mbind(
+                        &task,
+                        &mut mm,
+                        &nodes,
+                        &defaults,
+                        NodeId::MAX,
+                        &mut env,
+                        args,
+                    );
                 }
             }
         }
@@ -1040,7 +964,11 @@ fn migrate_pages_takes_hostile_arguments() {
 fn address_space_takes_overflowing_ranges() {
     let mut mm: AddressSpace<Mempolicy, Option<u64>> = AddressSpace::new();
     let pol = Mempolicy::preferred_node_policy(NodeId::MAX);
-    let object = Arc::new(SharedObject::new(SharedPolicy::with_policy(u64::MAX, &pol)));
+    let domain = mempolicy::rcu::Domain::new();
+    let object = Arc::new(SharedObject::new(
+        &domain,
+        SharedPolicy::with_policy(u64::MAX, &pol),
+    ));
     for start in U64_EDGES {
         for len in U64_EDGES {
             let _ = mm.mmap(start, len, u64::MAX, Some(start));
@@ -1100,7 +1028,8 @@ proptest! {
         let _ = parse_mpol(&text, &NodeMask::full());
         let _ = parse_mpol(&format!("bind:{list}"), &NodeMask::full());
         let _ = Topology::from_nodes_spec(&text);
-        let _ = (weights::parse_weight(&text), weights::parse_bool(&text));
+        let _ = (weights::parse_weight(&text, Linux::V6_12), weights::parse_bool(&text));
+        let _ = weights::parse_weight(&text, Linux::V7_3);
     }
 
     #[test]
@@ -1155,9 +1084,8 @@ proptest! {
         let _ = abi::set_mempolicy(&mut task, &nodes, &mut env, mode, nmask, maxnode);
         let args = GetMempolicyArgs { policy: POLICY, nmask, maxnode, addr: start, flags };
         let _ = abi::get_mempolicy(&task, &mm, &nodes, &mut env, args);
-        let ctx = MbindContext { nodes: &nodes, defaults: &defaults, weights: &Uniform, this_node: None };
         let args = MbindArgs { start, len, mode, nmask, maxnode, flags };
-        let _ = abi::mbind(&task, &mut mm, &ctx, &mut env, args);
+        let _ = abi::mbind(&task, &mut mm, &nodes, &defaults, NodeId::MAX, &mut env, args);
         let _ = abi::set_mempolicy_home_node(&mut mm, &nodes, start, len, home, flags & 1);
         let _ = abi::migrate_pages(&task, &mut env, mode, maxnode, nmask, USER);
         let _ = mm.munmap(start, len);

@@ -1,4 +1,4 @@
-//! Replays what Linux 6.12 recorded in the conformance VM (4 nodes; `shared/conformance`):
+//! Replays what Linux 6.12 recorded in the conformance VM (4 nodes; `conformance/`):
 //! the task cursor as `get_mempolicy(MPOL_F_NODE)` reports it, and where anonymous pages of
 //! interleaved mappings were placed.
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext};
-use mempolicy::NodeMask;
+use mempolicy::{Linux, NodeMask};
 use proptest::prelude::*;
 
 type Set = BTreeSet<usize>;
@@ -41,19 +41,28 @@ fn remap(nodes: &Set, old: &Set, new: &Set) -> Set {
         .collect()
 }
 
+/// Whether Linux keeps the caller's nodemask: on 6.12 for any mode flag (`NUMA_BALANCING`
+/// included), on 7.3 for static and relative only.
+fn keeps_user_mask(linux: Linux, flags: ModeFlags) -> bool {
+    match linux {
+        Linux::V6_12 => !flags.is_empty(),
+        _ => flags.intersects(ModeFlags::STATIC_NODES | ModeFlags::RELATIVE_NODES),
+    }
+}
+
 /// The model of a `Bind`/`Interleave` policy: effective nodes and Linux's `w` union, which
-/// holds the user nodemask when the flags store it (Linux 6.12: any mode flag, including
-/// `NUMA_BALANCING`) and the remembered cpuset otherwise. The remap branch overwrites the
-/// union with the new cpuset whatever it held.
+/// holds the user nodemask when the release keeps it and the remembered cpuset otherwise.
+/// The remap branch overwrites the union with the new cpuset whatever it held.
 struct Model {
     flags: ModeFlags,
+    keeps: bool,
     stored: Set,
     nodes: Set,
 }
 
 impl Model {
     fn rebind(&mut self, new: &Set) {
-        if !self.flags.stores_user_nodemask() && self.stored == *new {
+        if !self.keeps && self.stored == *new {
             return;
         }
         let moved = if self.flags.contains(ModeFlags::STATIC_NODES) {
@@ -85,6 +94,7 @@ fn flags() -> impl Strategy<Value = ModeFlags> {
 proptest! {
     #[test]
     fn rebind_matches_the_model(
+        linux in prop::sample::select(Linux::ALL.to_vec()),
         interleave in any::<bool>(),
         flags in flags(),
         user in mask16(),
@@ -93,13 +103,15 @@ proptest! {
     ) {
         let mode = if interleave { Mode::Interleave } else { Mode::Bind };
         let memory = NodeMask::from_u64(0xffff);
-        let Ok(Some(mut pol)) = Mempolicy::create(mode, flags, &user, &NodeContext::new(mems, memory))
-        else {
+        let ctx = NodeContext::new(mems, memory).with_linux(linux);
+        let Ok(Some(mut pol)) = Mempolicy::create(mode, flags, &user, &ctx) else {
             return Ok(());
         };
-        let stored = if flags.stores_user_nodemask() { &user } else { &mems };
+        let keeps = keeps_user_mask(linux, flags);
+        let stored = if keeps { &user } else { &mems };
         let mut model = Model {
             flags,
+            keeps,
             stored: set(stored),
             nodes: set(pol.nodes()),
         };
@@ -111,7 +123,7 @@ proptest! {
                 prop_assert!(!pol.nodes().is_empty());
             }
         }
-        if flags.stores_user_nodemask() {
+        if keeps {
             prop_assert_eq!(set(&pol.user_visible_nodes()), model.stored);
         } else {
             prop_assert_eq!(pol.user_visible_nodes(), *pol.nodes());

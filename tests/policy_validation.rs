@@ -6,7 +6,7 @@
 use mempolicy::policy::{Mempolicy, Mode, NodeContext};
 use mempolicy::{Error, NodeId, NodeMask};
 
-mod recorded;
+use mempolicy_testkit::recorded;
 
 /// The script interpreter for the few commands these lines use.
 struct Task {

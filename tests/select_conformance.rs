@@ -5,7 +5,7 @@
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, Uniform, WeightSource};
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-use mempolicy::select::{self, CpuContext, Machine, TaskContext, Vma};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
@@ -50,21 +50,20 @@ impl Recording {
         task_policy: Option<&Mempolicy>,
         vma_policy: Option<&Mempolicy>,
     ) -> Vec<u32> {
-        let machine = Machine::new(&self.topo, &self.lists, &self.defaults, weights);
+        let globals = Globals::new(&self.topo, &self.lists, &self.defaults, weights);
         let mut cursor = InterleaveCursor::new();
         let mut task = TaskContext::new(task_policy, &mut cursor);
         let cpu = CpuContext::task(NodeId::new(cpu_node as usize));
         let start = (slot + 1) << 32;
-        let vma = Vma::anonymous(start, vma_policy);
-        let mut frames = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| true;
+        let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(node);
         let nodes = (0..pages)
             .map(|page| {
                 let addr = start + page * PAGE;
+                let vma = VmaPolicy::anonymous(vma_policy, start, addr);
                 let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
-                let served =
-                    select::alloc_vma(&machine, &mut task, cpu, &vma, addr, 0, gfp, &mut frames)
-                        .unwrap()
-                        .expect("the frame source never runs out");
+                let served = select::alloc_vma(&globals, &mut task, cpu, &vma, gfp, 0, &mut frames)
+                    .unwrap()
+                    .expect("the frame source never runs out");
                 served.node().as_u32()
             })
             .collect();
@@ -157,11 +156,11 @@ fn no_policy_at_all_prefers_the_cpu_node() {
 fn pipe_pages_use_the_dynamic_cursor() {
     let rec = Recording::new();
     let pol = rec.policy(Mode::Interleave, "0-3");
-    let machine = Machine::new(&rec.topo, &rec.lists, &rec.defaults, &Uniform);
+    let machine = Globals::new(&rec.topo, &rec.lists, &rec.defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(Some(&pol), &mut cursor);
     let cpu = CpuContext::task(NodeId::new(0));
-    let mut frames = |_: NodeId, _: ZoneType, _: u32, _: GfpFlags| true;
+    let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(node);
     let nodes: Vec<u32> = (0..6)
         .map(|_| {
             select::alloc_pages(

@@ -4,11 +4,13 @@
 
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, Uniform, NO_INTERLEAVE_INDEX};
+use mempolicy::page::HPAGE_PMD_ORDER;
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-use mempolicy::select::{self, CpuContext, Machine, TaskContext, Vma, HPAGE_PMD_ORDER};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
 use mempolicy::topology::{Topology, TopologyBuilder};
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{Error, NodeId, NodeMask};
+use mempolicy_testkit::Frames;
 
 const SPEC: &str = "nodes=4 cpus=0,1 mem=256";
 
@@ -16,34 +18,23 @@ fn n(node: u32) -> NodeId {
     NodeId::new(node as usize)
 }
 
-/// A frame source whose nodes in `full` refuse every request; logs every attempt.
-#[derive(Default)]
-struct Frames {
-    full: NodeMask,
-    /// Refuse attempts that may not reclaim (no `DIRECT_RECLAIM`), even on free nodes.
-    need_reclaim: bool,
-    log: Vec<(u32, ZoneType, GfpFlags)>,
+/// The requests a frame source saw: node, zone, flags.
+fn log(frames: &Frames) -> Vec<(u32, ZoneType, GfpFlags)> {
+    frames
+        .log()
+        .iter()
+        .map(|&(node, zone, gfp)| (node.as_u32(), zone, gfp))
+        .collect()
 }
 
-impl Frames {
-    fn full(nodes: &str) -> Self {
-        Self {
-            full: nodes.parse().unwrap(),
-            ..Self::default()
-        }
-    }
-
-    fn nodes_tried(&self) -> Vec<u32> {
-        self.log.iter().map(|(node, _, _)| *node).collect()
-    }
+/// A logged frame source whose nodes in `full` refuse every request.
+fn full(nodes: &str) -> Frames {
+    Frames::full(nodes).logged()
 }
 
-impl select::FrameSource for Frames {
-    fn try_take(&mut self, node: NodeId, zone: ZoneType, _order: u32, gfp: GfpFlags) -> bool {
-        self.log.push((node.as_u32(), zone, gfp));
-        let reclaim_ok = !self.need_reclaim || gfp.contains(GfpFlags::DIRECT_RECLAIM);
-        !self.full.contains(node) && reclaim_ok
-    }
+/// A logged frame source that gives frames everywhere.
+fn any() -> Frames {
+    Frames::unlimited().logged()
 }
 
 struct World {
@@ -66,8 +57,8 @@ impl World {
         Self::new(Topology::from_nodes_spec(SPEC).unwrap())
     }
 
-    fn machine(&self) -> Machine<'_> {
-        Machine::new(&self.topo, &self.lists, &self.defaults, &Uniform)
+    fn globals(&self) -> Globals<'_> {
+        Globals::new(&self.topo, &self.lists, &self.defaults, &Uniform)
     }
 
     fn policy(&self, mode: Mode, nodes: &str) -> Mempolicy {
@@ -89,12 +80,13 @@ impl World {
     ) -> Option<(u32, ZoneType)> {
         let mut cursor = InterleaveCursor::new();
         let mut task = TaskContext::new(policy, &mut cursor);
-        select::alloc_pages(&self.machine(), &mut task, cpu, gfp, order, frames)
+        select::alloc_pages(&self.globals(), &mut task, cpu, gfp, order, frames)
             .unwrap()
             .map(|s| (s.node().as_u32(), s.zone()))
     }
 
-    /// `vma_alloc_folio` for page 0 of an anonymous VMA at 4 GiB with `policy`.
+    /// `vma_alloc_folio` for page 0 of an anonymous VMA at 4 GiB with `policy`, a folio of
+    /// `order`.
     fn fault(
         &self,
         policy: &Mempolicy,
@@ -105,9 +97,10 @@ impl World {
     ) -> Option<u32> {
         let mut cursor = InterleaveCursor::new();
         let mut task = TaskContext::new(None, &mut cursor);
-        let vma = Vma::anonymous(1 << 32, Some(policy));
-        let machine = self.machine();
-        select::alloc_vma(&machine, &mut task, cpu, &vma, 1 << 32, order, gfp, frames)
+        let start = 1u64 << 32;
+        let vma = VmaPolicy::new(Some(policy), 0, start, start >> 12, start, order);
+        let globals = self.globals();
+        select::alloc_vma(&globals, &mut task, cpu, &vma, gfp, order, frames)
             .unwrap()
             .map(|s| s.node().as_u32())
     }
@@ -133,7 +126,7 @@ fn two_zone_world() -> World {
 fn a_full_preferred_node_falls_back_in_distance_order() {
     let w = World::recorded();
     let pol = w.policy(Mode::Preferred, "0");
-    let mut frames = Frames::full("0,2");
+    let mut frames = full("0,2");
     let got = w.alloc(
         Some(&pol),
         CpuContext::task(n(1)),
@@ -149,7 +142,7 @@ fn a_full_preferred_node_falls_back_in_distance_order() {
 #[test]
 fn nothing_left_anywhere_is_none() {
     let w = World::recorded();
-    let mut frames = Frames::full("0-3");
+    let mut frames = full("0-3");
     let got = w.alloc(
         None,
         CpuContext::task(n(0)),
@@ -165,13 +158,13 @@ fn nothing_left_anywhere_is_none() {
 fn preferred_many_first_pass_skips_direct_reclaim_then_tries_everything() {
     let w = World::recorded();
     let pol = w.policy(Mode::PreferredMany, "1,3");
-    let mut frames = Frames::full("1,3");
+    let mut frames = full("1,3");
     let gfp = GfpFlags::GFP_KERNEL | GfpFlags::NOFAIL;
     let got = w.alloc(Some(&pol), CpuContext::task(n(0)), gfp, 0, &mut frames);
     assert_eq!(got, Some((0, ZoneType::Normal)));
     let first_gfp = (gfp | GfpFlags::NOWARN) - GfpFlags::DIRECT_RECLAIM - GfpFlags::NOFAIL;
     assert_eq!(
-        frames.log,
+        log(&frames),
         [
             (1, ZoneType::Normal, first_gfp),
             (3, ZoneType::Normal, first_gfp),
@@ -184,7 +177,7 @@ fn preferred_many_first_pass_skips_direct_reclaim_then_tries_everything() {
 fn preferred_many_first_pass_wins_when_a_preferred_node_has_room() {
     let w = World::recorded();
     let pol = w.policy(Mode::PreferredMany, "1,3");
-    let mut frames = Frames::full("1");
+    let mut frames = full("1");
     let got = w.alloc(
         Some(&pol),
         CpuContext::task(n(0)),
@@ -193,8 +186,7 @@ fn preferred_many_first_pass_wins_when_a_preferred_node_has_room() {
         &mut frames,
     );
     assert_eq!(got, Some((3, ZoneType::Normal)));
-    assert!(frames
-        .log
+    assert!(log(&frames)
         .iter()
         .all(|(_, _, g)| !g.contains(GfpFlags::DIRECT_RECLAIM)));
 }
@@ -204,7 +196,7 @@ fn preferred_many_with_home_node_walks_from_home() {
     let w = World::recorded();
     let mut pol = w.policy(Mode::PreferredMany, "0-3");
     pol.set_home_node(Some(n(3)));
-    let mut frames = Frames::default();
+    let mut frames = any();
     let got = w.alloc(
         Some(&pol),
         CpuContext::task(n(0)),
@@ -220,7 +212,7 @@ fn bind_never_leaves_its_nodes_for_normal_or_movable() {
     let w = two_zone_world();
     let pol = w.policy(Mode::Bind, "1");
     for gfp in [GfpFlags::GFP_KERNEL, GfpFlags::GFP_HIGHUSER_MOVABLE] {
-        let mut frames = Frames::full("1");
+        let mut frames = full("1");
         assert_eq!(
             w.alloc(Some(&pol), CpuContext::task(n(0)), gfp, 0, &mut frames),
             None
@@ -233,7 +225,7 @@ fn bind_never_leaves_its_nodes_for_normal_or_movable() {
 fn bind_does_not_restrict_dma32_requests() {
     let w = two_zone_world();
     let pol = w.policy(Mode::Bind, "1");
-    let mut frames = Frames::default();
+    let mut frames = any();
     let got = w.alloc(
         Some(&pol),
         CpuContext::task(n(1)),
@@ -250,12 +242,12 @@ fn thisnode_ignores_the_task_policy_and_never_falls_back() {
     let w = World::recorded();
     let pol = w.policy(Mode::Bind, "3");
     let gfp = GfpFlags::GFP_KERNEL | GfpFlags::THISNODE;
-    let mut frames = Frames::default();
+    let mut frames = any();
     assert_eq!(
         w.alloc(Some(&pol), CpuContext::task(n(1)), gfp, 0, &mut frames),
         Some((1, ZoneType::Normal))
     );
-    let mut frames = Frames::full("1");
+    let mut frames = full("1");
     assert_eq!(
         w.alloc(Some(&pol), CpuContext::task(n(1)), gfp, 0, &mut frames),
         None
@@ -268,18 +260,18 @@ fn bind_with_thisnode_prefers_local_if_bound_else_lowest_bound_node() {
     let w = World::recorded();
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE | GfpFlags::THISNODE;
     let bound = w.policy(Mode::Bind, "0-1");
-    let mut frames = Frames::default();
+    let mut frames = any();
     assert_eq!(
         w.fault(&bound, CpuContext::task(n(1)), gfp, 0, &mut frames),
         Some(1)
     );
     let elsewhere = w.policy(Mode::Bind, "2-3");
-    let mut frames = Frames::default();
+    let mut frames = any();
     assert_eq!(
         w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames),
         Some(2)
     );
-    let mut frames = Frames::full("2");
+    let mut frames = full("2");
     assert_eq!(
         w.fault(&elsewhere, CpuContext::task(n(1)), gfp, 0, &mut frames),
         None
@@ -291,7 +283,7 @@ fn bind_with_thisnode_prefers_local_if_bound_else_lowest_bound_node() {
 fn interrupts_allocate_locally_whatever_the_task_policy() {
     let w = World::recorded();
     let pol = w.policy(Mode::Bind, "3");
-    let mut frames = Frames::default();
+    let mut frames = any();
     let got = w.alloc(
         Some(&pol),
         CpuContext::interrupt(n(1)),
@@ -306,7 +298,7 @@ fn interrupts_allocate_locally_whatever_the_task_policy() {
 fn the_cursor_moves_only_without_an_interleave_index() {
     let w = World::recorded();
     let pol = w.policy(Mode::Interleave, "0-3");
-    let machine = w.machine();
+    let machine = w.globals();
     let mut cursor = InterleaveCursor::new();
     let gfp = GfpFlags::GFP_KERNEL;
     for ilx in [5, 6, 7] {
@@ -335,17 +327,17 @@ fn thp_tries_the_node_alone_first() {
     let cpu = CpuContext::task(n(0));
     // Without direct reclaim a failed local attempt is the end.
     let light = GfpFlags::GFP_TRANSHUGE_LIGHT;
-    let mut frames = Frames::full("0");
+    let mut frames = full("0");
     assert_eq!(
         w.fault(&pol, cpu, light, HPAGE_PMD_ORDER, &mut frames),
         None
     );
-    assert_eq!(frames.log.len(), 1);
-    assert!(frames.log[0]
+    assert_eq!(frames.log().len(), 1);
+    assert!(log(&frames)[0]
         .2
         .contains(GfpFlags::THISNODE | GfpFlags::NORETRY));
     // With direct reclaim the normal walk follows, within the nodes.
-    let mut frames = Frames::full("0");
+    let mut frames = full("0");
     assert_eq!(
         w.fault(
             &pol,
@@ -358,7 +350,7 @@ fn thp_tries_the_node_alone_first() {
     );
     assert_eq!(frames.nodes_tried(), [0, 0, 1]);
     // A smaller order has no local-only attempt.
-    let mut frames = Frames::full("0");
+    let mut frames = full("0");
     assert_eq!(w.fault(&pol, cpu, light, 0, &mut frames), Some(1));
     assert_eq!(frames.nodes_tried(), [0, 1]);
 }
@@ -369,30 +361,30 @@ fn thp_rule_skips_interleave_and_nodes_outside_the_mask() {
     let cpu = CpuContext::task(n(0));
     let light = GfpFlags::GFP_TRANSHUGE_LIGHT;
     let il = w.policy(Mode::Interleave, "0-1");
-    let mut frames = Frames::default();
+    let mut frames = any();
     // ilx = (2^32 >> 12) >> 9 = 2048, even: node 0, no THISNODE attempt.
     assert_eq!(
         w.fault(&il, cpu, light, HPAGE_PMD_ORDER, &mut frames),
         Some(0)
     );
-    assert!(!frames.log[0].2.contains(GfpFlags::THISNODE));
+    assert!(!log(&frames)[0].2.contains(GfpFlags::THISNODE));
     let bind = w.policy(Mode::Bind, "2-3");
-    let mut frames = Frames::default();
+    let mut frames = any();
     assert_eq!(
         w.fault(&bind, cpu, light, HPAGE_PMD_ORDER, &mut frames),
         Some(2)
     );
-    assert!(!frames.log[0].2.contains(GfpFlags::THISNODE));
+    assert!(!log(&frames)[0].2.contains(GfpFlags::THISNODE));
 }
 
 #[test]
 fn the_cpuset_filters_the_walk_except_in_interrupts() {
     let w = World::recorded();
     let allowed: NodeMask = "1,3".parse().unwrap();
-    let machine = w.machine();
+    let machine = w.globals();
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(&allowed);
-    let mut frames = Frames::default();
+    let mut frames = any();
     let cpu = CpuContext::task(n(0));
     let got = select::alloc_pages(
         &machine,
@@ -428,7 +420,7 @@ fn bind_outside_the_cpuset_is_not_applied() {
         n(0),
         &mut cursor,
         Some(&allowed),
-        &w.machine(),
+        &w.globals(),
     )
     .unwrap();
     assert_eq!(p.nodemask(), None);
@@ -438,10 +430,10 @@ fn bind_outside_the_cpuset_is_not_applied() {
 fn bad_gfp_is_an_error_and_moves_nothing() {
     let w = World::recorded();
     let pol = w.policy(Mode::Interleave, "0-3");
-    let machine = w.machine();
+    let machine = w.globals();
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(Some(&pol), &mut cursor);
-    let mut frames = Frames::default();
+    let mut frames = any();
     let bad = GfpFlags::DMA | GfpFlags::DMA32;
     let got = select::alloc_pages(
         &machine,
@@ -452,14 +444,14 @@ fn bad_gfp_is_an_error_and_moves_nothing() {
         &mut frames,
     );
     assert_eq!(got, Err(Error::ConflictingZoneFlags(bad.bits())));
-    assert!(frames.log.is_empty());
+    assert!(frames.log().is_empty());
     assert_eq!(cursor, InterleaveCursor::new());
 }
 
 #[test]
 fn an_impossible_node_is_an_error() {
     let w = World::recorded();
-    let mut frames = Frames::default();
+    let mut frames = any();
     let got = select::alloc_on_node(
         &w.lists,
         GfpFlags::GFP_KERNEL,
@@ -476,10 +468,10 @@ fn an_impossible_node_is_an_error() {
 fn interleave_hits_are_reported() {
     let w = World::recorded();
     let pol = w.policy(Mode::Interleave, "0-1");
-    let machine = w.machine();
+    let machine = w.globals();
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(Some(&pol), &mut cursor);
-    let mut frames = Frames::full("1");
+    let mut frames = full("1");
     let cpu = CpuContext::task(n(0));
     let gfp = GfpFlags::GFP_KERNEL;
     let first = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames)
@@ -495,81 +487,30 @@ fn interleave_hits_are_reported() {
 }
 
 #[test]
-fn a_zone_cache_changes_no_answer() {
-    let spec = "nodes=8 cpus=0,1 mem=64";
-    let w = World::new(Topology::from_nodes_spec(spec).unwrap());
-    let machine = w.machine();
-    let masks = ["7", "5-7", "0-7", "3", "1,6"];
-    let mut cache = select::ZoneCache::new();
-    for round in 0..3 {
-        for (i, mask) in masks.iter().enumerate() {
-            let pol = w.policy(Mode::Bind, mask);
-            for full in ["", "7", "5", "3,6"] {
-                let cpu = CpuContext::task(n((i % 2) as u32));
-                let run = |cache: Option<&mut select::ZoneCache>| {
-                    let mut cursor = InterleaveCursor::new();
-                    let mut task = TaskContext::new(Some(&pol), &mut cursor);
-                    if let Some(cache) = cache {
-                        task = task.with_zone_cache(cache);
-                    }
-                    let mut frames = Frames::full(full);
-                    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
-                    let got = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames);
-                    (got.unwrap().map(|s| s.node()), frames.log)
-                };
-                let plain = run(None);
-                let cached = run(Some(&mut cache));
-                assert_eq!(plain, cached, "round {round} mask {mask} full {full}");
-            }
-        }
-    }
-    cache.invalidate();
-}
-
-/// A tmpfs-like object: one policy for every page, interleave biased by an inode number.
-struct Shmem {
-    policy: mempolicy::policy::PolicyRef,
-    inode: u64,
-}
-
-impl select::SharedPolicy for Shmem {
-    fn get_policy(
-        &self,
-        _vma: &Vma<'_>,
-        _addr: u64,
-    ) -> (Option<mempolicy::policy::PolicyRef>, u64) {
-        (Some(self.policy.clone()), self.inode)
-    }
-}
-
-#[test]
-fn a_shared_object_policy_beats_the_vma_and_task_policies_and_biases_interleave() {
+fn a_shared_object_policy_biases_interleave_and_beats_the_task_policy() {
     let w = World::recorded();
-    let machine = w.machine();
-    let shm = Shmem {
-        policy: mempolicy::policy::PolicyRef::new(w.policy(Mode::Interleave, "0-3")),
-        inode: 2,
-    };
-    let vma_pol = w.policy(Mode::Bind, "3");
+    let globals = w.globals();
+    let shared = w.policy(Mode::Interleave, "0-3");
     let task_pol = w.policy(Mode::Preferred, "1");
-    // File offset 0 at 1 GiB: page k has index inode + k.
-    let vma = Vma::new(1 << 30, 0, Some(&vma_pol)).with_shared(&shm);
+    // A tmpfs-like object with inode 2, mapped from offset 0 at 1 GiB: page k has index
+    // 2 + k.
+    let start = 1u64 << 30;
+    let vma = VmaPolicy::new(Some(&shared), 2, start, 0, start + 4096, 0);
     let cpu = CpuContext::task(n(0));
-    let (pol, ilx) = select::vma_policy(&machine, &vma, (1 << 30) + 4096, 0, Some(&task_pol), cpu);
+    let (pol, ilx) = select::vma_policy(&globals, &vma, Some(&task_pol), cpu);
     assert_eq!((pol.mode(), ilx), (Mode::Interleave, 3));
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(Some(&task_pol), &mut cursor);
-    let mut frames = Frames::default();
+    let mut frames = any();
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
-    let got = select::alloc_vma(&machine, &mut task, cpu, &vma, 1 << 30, 0, gfp, &mut frames);
+    let page0 = VmaPolicy::new(Some(&shared), 2, start, 0, start, 0);
+    let got = select::alloc_vma(&globals, &mut task, cpu, &page0, gfp, 0, &mut frames);
     assert_eq!(got.unwrap().map(|s| s.node()), Some(n(2)));
-    // Without the object, the VMA's own policy, then the task's.
-    let plain = Vma::new(1 << 30, 0, Some(&vma_pol));
-    let (pol, _) = select::vma_policy(&machine, &plain, 1 << 30, 0, Some(&task_pol), cpu);
-    assert_eq!(pol.mode(), Mode::Bind);
-    let bare = Vma::new(1 << 30, 0, None);
-    let (pol, _) = select::vma_policy(&machine, &bare, 1 << 30, 0, Some(&task_pol), cpu);
-    assert_eq!(pol.mode(), Mode::Preferred);
-    let (pol, _) = select::vma_policy(&machine, &bare, 1 << 30, 0, None, cpu);
+    // Without a policy of the mapping, the task's; without that, a built-in one. A
+    // non-interleave policy keeps the bias alone as its index.
+    let bare = VmaPolicy::new(None, 2, start, 0, start, 0);
+    let (pol, ilx) = select::vma_policy(&globals, &bare, Some(&task_pol), cpu);
+    assert_eq!((pol.mode(), ilx), (Mode::Preferred, 2));
+    let (pol, _) = select::vma_policy(&globals, &bare, None, cpu);
     assert!(pol.is_builtin());
 }

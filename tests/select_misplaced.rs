@@ -2,7 +2,7 @@
 
 use mempolicy::interleave::{InterleaveCursor, Uniform};
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults, PolicyFlags};
-use mempolicy::select::{self, CpuContext, Machine, TaskContext};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
@@ -144,7 +144,7 @@ fn the_boot_policy_moves_pages_towards_the_faulting_cpu() {
 fn slab_node_per_mode() {
     let w = World::new();
     let defaults = PolicyDefaults::new();
-    let machine = Machine::new(&w.topo, &w.lists, &defaults, &Uniform);
+    let machine = Globals::new(&w.topo, &w.lists, &defaults, &Uniform);
     let cpu = CpuContext::task(n(0));
     let slab = |pol: Option<&Mempolicy>, cursor: &mut InterleaveCursor, cpu| {
         let mut task = TaskContext::new(pol, cursor);
@@ -175,7 +175,7 @@ fn slab_node_of_a_memoryless_cpu_node_is_its_nearest_memory_node() {
     let topo = Topology::from_nodes_spec("nodes=2 cpus=0,1 mem=256,0 dist=10,20/20,10").unwrap();
     let lists = Zonelists::build(&topo);
     let defaults = PolicyDefaults::new();
-    let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
+    let machine = Globals::new(&topo, &lists, &defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(None, &mut cursor);
     assert_eq!(

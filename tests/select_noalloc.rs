@@ -3,8 +3,8 @@
 
 use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
-use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults, PolicyRef};
-use mempolicy::select::{self, CpuContext, Machine, SharedPolicy, TaskContext, Vma, ZoneCache};
+use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
@@ -13,22 +13,13 @@ mod counting_alloc;
 
 use counting_alloc::allocations_during;
 
-/// A shared object whose policy lookup clones a counted reference (no allocation).
-struct Shmem(PolicyRef);
-
-impl SharedPolicy for Shmem {
-    fn get_policy(&self, _vma: &Vma<'_>, _addr: u64) -> (Option<PolicyRef>, u64) {
-        (Some(self.0.clone()), 7)
-    }
-}
-
 #[test]
 fn placement_allocates_nothing() {
     let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap();
     let lists = Zonelists::build(&topo);
     let defaults = PolicyDefaults::new();
     let weights = [3u8, 1, 2, 1];
-    let machine = Machine::new(&topo, &lists, &defaults, &weights);
+    let machine = Globals::new(&topo, &lists, &defaults, &weights);
     let ctx = NodeContext::unrestricted(*topo.memory_nodes());
     let nodes: NodeMask = "1-3".parse().unwrap();
     let mut policies: Vec<Option<Mempolicy>> = Mode::ALL
@@ -47,21 +38,18 @@ fn placement_allocates_nothing() {
             .unwrap()
             .unwrap(),
     ));
-    let shmem = Shmem(PolicyRef::new(policies[3].clone().unwrap()));
+    let shmem = policies[3].clone().unwrap();
     let allowed: NodeMask = "0-3".parse().unwrap();
     let mut full = 0u32;
-    let mut cache = ZoneCache::new();
 
     for policy in &policies {
         let policy = policy.as_ref();
         let count = allocations_during(|| {
             let mut cursor = InterleaveCursor::new();
-            let mut task = TaskContext::new(policy, &mut cursor)
-                .with_mems_allowed(&allowed)
-                .with_zone_cache(&mut cache);
+            let mut task = TaskContext::new(policy, &mut cursor).with_mems_allowed(&allowed);
             let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| {
                 full += 1;
-                node.as_u32() != 2
+                (node.as_u32() != 2).then_some(node)
             };
             for cpu in [
                 CpuContext::task(NodeId::new(0)),
@@ -78,30 +66,32 @@ fn placement_allocates_nothing() {
                     let _ = select::pick_alloc(&machine, &mut task, cpu, gfp);
                     let _ = select::alloc_pages(&machine, &mut task, cpu, gfp, 0, &mut frames);
                     for order in [0, 9] {
-                        let vma = Vma::anonymous(1 << 32, policy);
-                        let addr = (1 << 32) + 4096 * 5;
+                        let start = 1u64 << 32;
+                        let addr = start + 4096 * 5;
+                        let vma = VmaPolicy::new(policy, 0, start, start >> 12, addr, order);
                         let _ = select::alloc_vma(
                             &machine,
                             &mut task,
                             cpu,
                             &vma,
-                            addr,
-                            order,
                             gfp,
+                            order,
                             &mut frames,
                         );
-                        let shared = Vma::new(1 << 32, 0, None).with_shared(&shmem);
+                        let shared = VmaPolicy::new(Some(&shmem), 7, start, 0, addr, order);
                         let _ = select::alloc_vma(
                             &machine,
                             &mut task,
                             cpu,
                             &shared,
-                            addr,
-                            order,
                             gfp,
+                            order,
                             &mut frames,
                         );
                     }
+                    let mut out = [None, None, None];
+                    let _ =
+                        select::alloc_bulk(&machine, &mut task, cpu, gfp, &mut out, &mut frames);
                 }
                 let _ = select::slab_node(&machine, &mut task, cpu);
             }

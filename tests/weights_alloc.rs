@@ -1,5 +1,5 @@
 //! The weight read path never allocates or frees, and every published table is freed in the
-//! end (issue 3, item 4). A counting global allocator keeps per-thread counters (to see the
+//! end. A counting global allocator keeps per-thread counters (to see the
 //! reader thread alone) and counts live allocations shaped like a published table (to see
 //! leaks).
 //!

@@ -1,9 +1,11 @@
-//! The weight table against a simple model of Linux 6.16+'s weighted-interleave state
-//! (`node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`), over random
-//! operation sequences, read back through a reader, a bulk copy and a snapshot.
+//! The weight table against a simple model of Linux's weighted-interleave state (7.3:
+//! `node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`,
+//! `wi_node_notifier`; 6.12: a plain table without automatic mode), over random operation
+//! sequences, read back through a reader, a bulk copy, a snapshot and the sysfs files.
 
+use mempolicy::rcu::Domain;
 use mempolicy::weights::{reduce_interleave_weights, WeightTable};
-use mempolicy::{Error, NodeId, NodeMask, MAX_NUMNODES};
+use mempolicy::{Error, Linux, NodeId, NodeMask, MAX_NUMNODES};
 use proptest::prelude::*;
 
 const NODES: usize = 4;
@@ -13,6 +15,8 @@ enum Op {
     SetWeight(usize, u8),
     SetAuto(bool),
     Bandwidth(usize, u64, u64),
+    MemoryOnline(usize),
+    MemoryOffline(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -20,14 +24,18 @@ fn op() -> impl Strategy<Value = Op> {
         (0..NODES, any::<u8>()).prop_map(|(n, w)| Op::SetWeight(n, w)),
         any::<bool>().prop_map(Op::SetAuto),
         (0..NODES, 0..5000u64, 0..5000u64).prop_map(|(n, r, w)| Op::Bandwidth(n, r, w)),
+        (0..NODES).prop_map(Op::MemoryOnline),
+        (0..NODES).prop_map(Op::MemoryOffline),
     ]
 }
 
-/// The model: Linux's `wi_state` (`None` = never configured: auto, all 1) plus `node_bw_table`.
-#[derive(Default)]
+/// The model: Linux's `wi_state` (`None` = never configured: auto on 7.3, all 1) plus
+/// `node_bw_table` and `N_MEMORY`.
 struct Model {
+    linux: Linux,
     state: Option<(bool, [u8; MAX_NUMNODES])>,
     bandwidth: Option<[u64; MAX_NUMNODES]>,
+    memory: NodeMask,
 }
 
 impl Model {
@@ -36,10 +44,18 @@ impl Model {
     }
 
     fn auto(&self) -> bool {
-        self.state.is_none_or(|(auto, _)| auto)
+        self.linux == Linux::V7_3 && self.state.is_none_or(|(auto, _)| auto)
     }
 
-    fn apply(&mut self, op: &Op, memory: &NodeMask) -> Result<(), Error> {
+    /// Whether `nodeN` exists: memory nodes on 7.3, every possible node on 6.12.
+    fn has_file(&self, n: usize) -> bool {
+        match self.linux {
+            Linux::V6_12 => n < NODES,
+            _ => self.memory.contains(NodeId::new(n)),
+        }
+    }
+
+    fn apply(&mut self, op: &Op) -> Result<(), Error> {
         match *op {
             Op::SetWeight(_, 0) => return Err(Error::InvalidWeight(0)),
             Op::SetWeight(n, w) => {
@@ -47,6 +63,7 @@ impl Model {
                 weights[n] = w;
                 self.state = Some((false, weights));
             }
+            Op::SetAuto(_) if self.linux == Linux::V6_12 => return Err(Error::NotFound),
             Op::SetAuto(false) => {
                 if self.auto() {
                     self.state = Some((false, self.weights()));
@@ -54,16 +71,20 @@ impl Model {
             }
             Op::SetAuto(true) => {
                 let bw = self.bandwidth.ok_or(Error::NoBandwidth)?;
-                self.state = Some((true, reduce_interleave_weights(&bw, memory)));
+                if !(self.state.is_some() && self.auto()) {
+                    self.state = Some((true, reduce_interleave_weights(&bw, &self.memory)));
+                }
             }
             Op::Bandwidth(n, r, w) => {
                 let mut bw = self.bandwidth.unwrap_or([0; MAX_NUMNODES]);
                 bw[n] = r.min(w);
                 self.bandwidth = Some(bw);
                 if self.auto() {
-                    self.state = Some((true, reduce_interleave_weights(&bw, memory)));
+                    self.state = Some((true, reduce_interleave_weights(&bw, &self.memory)));
                 }
             }
+            Op::MemoryOnline(n) => self.memory.insert(NodeId::new(n)),
+            Op::MemoryOffline(n) => self.memory.remove(NodeId::new(n)),
         }
         Ok(())
     }
@@ -71,17 +92,28 @@ impl Model {
 
 proptest! {
     #[test]
-    fn table_follows_the_model(ops in proptest::collection::vec(op(), 0..40)) {
+    fn table_follows_the_model(
+        linux in prop::sample::select(Linux::ALL.to_vec()),
+        ops in proptest::collection::vec(op(), 0..40),
+    ) {
         let memory = NodeMask::first_n(NODES - 1); // node 3 has no memory
-        let table = WeightTable::new(memory);
+        let table = WeightTable::for_linux(linux, NodeMask::first_n(NODES), memory, Domain::new());
         let mut reader = table.reader();
-        let mut model = Model::default();
+        let mut model = Model { linux, state: None, bandwidth: None, memory };
         for op in &ops {
-            let expected = model.apply(op, &memory);
+            let expected = model.apply(op);
             let got = match *op {
                 Op::SetWeight(n, w) => table.set_weight(NodeId::new(n), w),
                 Op::SetAuto(on) => table.set_auto(on),
                 Op::Bandwidth(n, r, w) => table.set_node_bandwidth(NodeId::new(n), r, w),
+                Op::MemoryOnline(n) => {
+                    table.memory_online(NodeId::new(n));
+                    Ok(())
+                }
+                Op::MemoryOffline(n) => {
+                    table.memory_offline(NodeId::new(n));
+                    Ok(())
+                }
             };
             prop_assert_eq!(got, expected, "{:?}", op);
             let mut bulk = [0; MAX_NUMNODES];
@@ -90,8 +122,15 @@ proptest! {
             prop_assert_eq!(*table.snapshot().as_array(), model.weights());
             prop_assert_eq!(table.is_auto(), model.auto());
             prop_assert_eq!(reader.is_auto(), model.auto());
+            prop_assert_eq!(table.memory_nodes(), model.memory);
             for n in 0..NODES {
                 prop_assert_eq!(reader.weight(NodeId::new(n)), model.weights()[n]);
+                let file = table.show_node(NodeId::new(n));
+                if model.has_file(n) {
+                    prop_assert_eq!(file, Ok(model.weights()[n]));
+                } else {
+                    prop_assert_eq!(file, Err(Error::NotFound));
+                }
             }
         }
     }
@@ -140,5 +179,5 @@ fn conformance_weights_read_back() {
     let mut w = [0; MAX_NUMNODES];
     assert_eq!(reader.weights_of(&NodeMask::first_n(4), &mut w), 7);
     assert_eq!(w[..4], [3, 1, 2, 1]);
-    assert_eq!(table.show_auto(), "false\n");
+    assert_eq!(table.show_auto(), Ok("false\n"));
 }

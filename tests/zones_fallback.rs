@@ -56,7 +56,7 @@ fn cpu_penalty_does_not_change_the_recorded_lists() {
 
 #[test]
 fn equidistant_pairs_take_turns() {
-    // linux-reference.md §2: the "accumulate node_load" fix's test vector.
+    // The test vector of Linux's "accumulate node_load" fix to `build_zonelists`.
     let spec = "nodes=4 cpus=0 dist=10,12,32,32/12,10,32,32/32,32,10,12/32,32,12,10";
     let lists = Zonelists::build(&Topology::from_nodes_spec(spec).unwrap());
     assert_eq!(
@@ -67,7 +67,7 @@ fn equidistant_pairs_take_turns() {
 
 #[test]
 fn memoryless_node_one() {
-    // NOTES.md: node 1 memoryless → "# node1 fallback=3 0 2", in no other list.
+    // Recorded: node 1 memoryless → "# node1 fallback=3 0 2", in no other list.
     let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256,0,256,256").unwrap();
     let lists = Zonelists::build(&topo);
     let all = orders(&lists, 4);
@@ -84,7 +84,7 @@ fn memoryless_node_one() {
 
 #[test]
 fn memoryless_node_zero() {
-    // NOTES.md: node 0 memoryless → "# node0 fallback=2 1 3".
+    // Recorded: node 0 memoryless → "# node0 fallback=2 1 3".
     let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=0,256,256,256").unwrap();
     let lists = Zonelists::build(&topo);
     assert_eq!(orders(&lists, 4)[0], [2, 1, 3]);

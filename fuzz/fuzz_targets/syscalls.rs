@@ -1,23 +1,25 @@
 //! The memory-policy system calls (`mempolicy::abi`) on a sequence of arbitrary argument
-//! tuples, with mmap/munmap on the address space, an in-fuzzer user memory and a page
-//! mover: no panic, and a call that fails leaves the task policy, its interleave cursor and
-//! every range with its policy exactly as they were (except where Linux keeps partial work:
+//! tuples, with mmap/munmap on the address space, on the test kit's kernel (user memory,
+//! pages, a page mover that allocates its targets through the kernel-facing layer): no
+//! panic, and a call that fails leaves the task policy, its interleave cursor and every
+//! range with its policy exactly as they were (except where Linux keeps partial work:
 //! `set_mempolicy_home_node`'s `EOPNOTSUPP` and `mbind`'s `EIO` after moving pages). The
 //! migration queue is always empty after a call.
 #![no_main]
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mempolicy::abi::{
-    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, MigrateHooks, MigrationTarget,
-    PageAction, PageMover, PageNode, Privileges, SharedObject, SharedPolicy, SystemNodes, Task,
-    UserMemory,
+    self, AddressSpace, GetMempolicyArgs, MbindArgs, SharedObject, SharedPolicy, SystemNodes, Task,
 };
-use mempolicy::policy::{Mempolicy, PolicyDefaults};
+use mempolicy::gfp::ZoneType;
+use mempolicy::machine::Machine;
+use mempolicy::policy::Mempolicy;
+use mempolicy::topology::TopologyBuilder;
 use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
+use mempolicy_testkit::{Kernel, Process, Resident, User};
 
 const PAGE: u64 = 4096;
 /// The user nodemask buffer: `WORDS` words.
@@ -218,155 +220,69 @@ enum Call {
     },
 }
 
-/// The embedder: user memory, pages, the migration queue, privileges.
-#[derive(Debug)]
-struct Env {
-    words: [u64; WORDS],
-    policy_word: i32,
-    pages: BTreeMap<u64, NodeId>,
-    queued: Vec<u64>,
-    privileged: bool,
-    isolate_failures: u8,
-    migrate_failures: u8,
-    hard_failure: bool,
+/// The machine: nodes 0-7 possible, 0-5 online, memory on 0-2 and 4 (node 3 online but
+/// memoryless, with a CPU), built once for every input.
+fn machine() -> &'static Machine {
+    static MACHINE: OnceLock<Machine> = OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let n = NodeId::new;
+        let mut builder = TopologyBuilder::new().possible(mask(0xff));
+        for node in 0..6 {
+            builder = builder.online(n(node));
+        }
+        for node in [0, 1, 2, 4] {
+            builder = builder.zone(n(node), ZoneType::Normal, 1 << 16);
+        }
+        let topology = builder
+            .cpu(0, n(0))
+            .cpu(1, n(3))
+            .build()
+            .expect("a topology");
+        let machine = Machine::new(topology);
+        for (node, weight) in [(0, 3), (2, 2), (4, 5)] {
+            machine
+                .weights()
+                .set_weight(n(node), weight)
+                .expect("a weight");
+        }
+        machine
+    })
 }
 
-impl Env {
-    fn new() -> Self {
-        // Useful masks from the start: the memory nodes, two nodes, all possible nodes, a
-        // memoryless node, an offline one, a node beyond the possible ones.
-        let mut words = [0; WORDS];
-        words[..6].copy_from_slice(&[0x17, 0x3, 0xff, 0x8, 0x40, 1 << 40]);
-        Self {
-            words,
-            policy_word: 0,
-            pages: BTreeMap::new(),
-            queued: Vec::new(),
-            privileged: false,
-            isolate_failures: 0,
-            migrate_failures: 0,
-            hard_failure: false,
-        }
-    }
-
-    fn word(addr: u64) -> Result<usize> {
-        let i = addr.wrapping_sub(NMASK) / 8;
-        if addr < NMASK || addr % 8 != 0 || i >= WORDS as u64 {
-            return Err(Error::Fault(addr));
-        }
-        Ok(i as usize)
-    }
-}
-
-impl UserMemory for Env {
-    fn read_u64(&mut self, addr: u64) -> Result<u64> {
-        Ok(self.words[Self::word(addr)?])
-    }
-
-    fn write_u64(&mut self, addr: u64, value: u64) -> Result<()> {
-        self.words[Self::word(addr)?] = value;
-        Ok(())
-    }
-
-    fn write_i32(&mut self, addr: u64, value: i32) -> Result<()> {
-        if addr != POLICY {
-            return Err(Error::Fault(addr));
-        }
-        self.policy_word = value;
-        Ok(())
-    }
-}
-
-impl Privileges for Env {
-    fn capable_sys_nice(&self) -> bool {
-        self.privileged
-    }
-}
-
-impl PageNode for Env {
-    fn node_of_page(&mut self, addr: u64) -> Result<NodeId> {
-        self.pages.get(&addr).copied().ok_or(Error::Fault(addr))
-    }
-}
-
-impl PageMover for Env {
-    fn for_each_page(
-        &mut self,
-        start: u64,
-        end: u64,
-        _move_all: bool,
-        visit: &mut dyn FnMut(u64, NodeId) -> PageAction,
-    ) -> u64 {
-        assert!(start <= end, "page walk {start:#x}..{end:#x}");
-        let mut failed = 0;
-        for (&addr, &node) in self.pages.range(start..end) {
-            match visit(addr, node) {
-                PageAction::Keep => {}
-                PageAction::Isolate if self.isolate_failures > 0 => {
-                    self.isolate_failures -= 1;
-                    failed += 1;
-                }
-                PageAction::Isolate => self.queued.push(addr),
-                PageAction::Stop => break,
-            }
-        }
-        failed
-    }
-
-    fn migrate_isolated<'p>(&mut self, target: &mut dyn FnMut(u64) -> MigrationTarget<'p>) -> u64 {
-        let mut failed = 0;
-        for addr in std::mem::take(&mut self.queued) {
-            let t = target(addr);
-            if self.migrate_failures > 0 {
-                self.migrate_failures -= 1;
-                failed += 1;
-                continue;
-            }
-            let node = t
-                .node
-                .or_else(|| t.policy.home_node())
-                .or_else(|| t.policy.nodes().first())
-                .unwrap_or(NodeId::new(0));
-            self.pages.insert(addr, node);
-        }
-        failed
-    }
-
-    fn putback_isolated(&mut self) {
-        self.queued.clear();
-    }
-}
-
-impl MigrateHooks for Env {
-    fn target_mems_allowed(&mut self, pid: i32) -> Result<NodeMask> {
-        match pid {
-            0 => Ok(mask(0x3f)),
-            1 => Ok(mask(0x3)),
-            2 => Err(Error::PermissionDenied),
-            _ => Err(Error::NoSuchProcess),
-        }
-    }
-
-    fn may_move_memory(&mut self, pid: i32) -> Result<()> {
-        if pid == 1 && !self.privileged {
-            return Err(Error::AccessDenied);
-        }
-        Ok(())
-    }
-
-    fn migrate_to_node(&mut self, _: i32, source: NodeId, dest: NodeId, _: bool) -> Result<u64> {
-        if std::mem::take(&mut self.hard_failure) {
-            return Err(Error::NoMemory);
-        }
-        let mut moved = 0;
-        for node in self.pages.values_mut() {
-            if *node == source {
-                *node = dest;
-                moved += 1;
-            }
-        }
-        Ok(moved % 3)
-    }
+/// The kernel of one input: user memory with useful masks from the start (the memory
+/// nodes, two nodes, all possible nodes, a memoryless node, an offline one, a node beyond
+/// the possible ones) in a buffer of `WORDS` words, and three other processes.
+fn kernel(machine: &'static Machine) -> Kernel<'static> {
+    let mut kernel = Kernel::new(machine);
+    let mut user = User::unmapped();
+    user.map_words(NMASK, WORDS, 0);
+    user.set_mask(NMASK, &[0x17, 0x3, 0xff, 0x8, 0x40, 1 << 40]);
+    kernel.user = user;
+    kernel.processes.insert(
+        0,
+        Process {
+            mems: mask(0x3f),
+            ptrace: true,
+            may_move: true,
+        },
+    );
+    kernel.processes.insert(
+        1,
+        Process {
+            mems: mask(0x3),
+            ptrace: true,
+            may_move: false,
+        },
+    );
+    kernel.processes.insert(
+        2,
+        Process {
+            mems: mask(0x3f),
+            ptrace: false,
+            may_move: true,
+        },
+    );
+    kernel
 }
 
 type Object = Arc<SharedObject<Mempolicy>>;
@@ -423,16 +339,17 @@ fn mask(bits: u64) -> NodeMask {
 }
 
 fuzz_target!(|calls: Vec<Call>| {
-    // Nodes 0-7 possible, 0-5 online, memory on 0-2 and 4 (node 3 online but memoryless).
-    let sys = SystemNodes::new(mask(0xff), mask(0x3f), mask(0x17));
-    let defaults = PolicyDefaults::new();
-    let weights = [3u8, 1, 2, 1, 5, 1, 1, 1];
+    let machine = machine();
+    let sys = machine.with_topology(|t| SystemNodes::from(t));
     let mut task = Task::new(mask(0x3f));
     let mut mm = AddressSpace::<Mempolicy>::new();
-    let mut env = Env::new();
+    let mut env = kernel(machine);
     let objects: [Object; 2] = [
-        Arc::new(SharedObject::new(SharedPolicy::new(7))),
-        Arc::new(SharedObject::new(SharedPolicy::new(1 << 20))),
+        Arc::new(SharedObject::new(machine.domain(), SharedPolicy::new(7))),
+        Arc::new(SharedObject::new(
+            machine.domain(),
+            SharedPolicy::new(1 << 20),
+        )),
     ];
     for call in calls.iter().take(MAX_CALLS) {
         let before = snapshot(&task, &mm, &objects);
@@ -482,12 +399,6 @@ fuzz_target!(|calls: Vec<Call>| {
                 maxnode,
                 flags,
             } => {
-                let ctx = MbindContext {
-                    nodes: &sys,
-                    defaults: &defaults,
-                    weights: &weights,
-                    this_node: Some(NodeId::new(0)),
-                };
                 let args = MbindArgs {
                     start: start.get(),
                     len: len.get(),
@@ -497,7 +408,9 @@ fuzz_target!(|calls: Vec<Call>| {
                     flags: flags.get(),
                 };
                 let moving = args.flags & (abi::MF_MOVE | abi::MF_MOVE_ALL) != 0;
-                let result = abi::mbind(&task, &mut mm, &ctx, &mut env, args);
+                env.mems_allowed = *task.mems_allowed();
+                let (defaults, n0) = (machine.defaults(), NodeId::new(0));
+                let result = abi::mbind(&task, &mut mm, &sys, defaults, n0, &mut env, args);
                 // Linux applies the policy before it finds pages that would not move.
                 let partial = moving && matches!(result, Err(Error::Misplaced));
                 (result, partial)
@@ -557,17 +470,20 @@ fuzz_target!(|calls: Vec<Call>| {
                     let start = start.get();
                     let end =
                         start.saturating_add(len.get().saturating_add(PAGE - 1) & !(PAGE - 1));
-                    env.pages.retain(|&a, _| a < start || a >= end);
+                    env.pages.remove_range(start, end);
                 }
                 (result, false)
             }
             Call::Poke { word, value } => {
-                env.words[usize::from(word) % WORDS] = value;
+                let mut words = env.user.mask(NMASK).to_vec();
+                words[usize::from(word) % WORDS] = value;
+                env.user.set_mask(NMASK, &words);
                 continue;
             }
             Call::Touch { addr, node } => {
                 let addr = addr.get() & !(PAGE - 1);
-                env.pages.insert(addr, NodeId::new(usize::from(node % 6)));
+                let node = NodeId::new(usize::from(node % 6));
+                env.pages.insert(addr, Resident::anon(node));
                 continue;
             }
             Call::Failures {
@@ -575,13 +491,17 @@ fuzz_target!(|calls: Vec<Call>| {
                 migrate,
                 hard,
             } => {
-                env.isolate_failures = isolate % 4;
-                env.migrate_failures = migrate % 4;
-                env.hard_failure = hard;
+                env.failures.isolate = u64::from(isolate % 4);
+                env.failures.migrate = u64::from(migrate % 4);
+                env.failures.hard_move = hard;
                 continue;
             }
             Call::Privileged(on) => {
                 env.privileged = on;
+                // The security module lets only a privileged caller move process 1's memory.
+                if let Some(p) = env.processes.get_mut(&1) {
+                    p.may_move = on;
+                }
                 continue;
             }
             Call::Rebind { mems } => {
@@ -593,7 +513,10 @@ fuzz_target!(|calls: Vec<Call>| {
                 continue;
             }
         };
-        assert!(env.queued.is_empty(), "{call:?} left isolated pages queued");
+        assert!(
+            env.isolated.is_empty(),
+            "{call:?} left isolated pages queued"
+        );
         if let Err(e) = result {
             // Every error maps to an errno.
             assert!(e.errno() > 0, "{e:?}");

@@ -2,29 +2,35 @@
 //! decision made by the `mempolicy` crate.
 //!
 //! ```text
-//! mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT
-//! mpolsim --firmware FILE
+//! mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT
+//! mpolsim [--linux 6.12|7.3] --firmware FILE
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
 //! (`conformance/README.md` in the repository); the machine comes from its `# topology:` line unless
 //! `--topology` gives one, in `run.sh`'s NODES_SPEC words
 //! (`nodes=4 cpus=0,1 mem=256 dist=...`). The output is the oracle's, line for line: header
-//! lines, one `L<n>` line per operation, and a trailer. `--view bars` adds, under every
-//! `where` line, a bar per node showing where the pages landed.
+//! lines, one `L<n>` line per operation, and a trailer. `--linux` picks the kernel release
+//! simulated (default 7.3; the two differ in a few places, see the crate's `Linux`).
+//! `--view bars` adds, under every `where` line, a bar per node showing where the pages
+//! landed.
 //!
 //! `--firmware FILE` reads the ACPI tables of an oracle recording (its `table=SIG … hex=…`
-//! lines) and prints what the crate derives from them, in the recording's formats (see
-//! `mpolsim::firmware`).
+//! lines) and prints what the crate derives from them for the `--linux` release, in the
+//! recording's formats (see `mpolsim::firmware`).
 
 use std::process::ExitCode;
 
 /// The largest script the oracle accepts.
 const MAX_SCRIPT: u64 = 4 << 20;
 
+const USAGE: &str =
+    "usage: mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT\n       \
+     mpolsim [--linux 6.12|7.3] --firmware FILE\n       \
+     (--linux: the kernel release simulated, default 7.3)";
+
 fn usage() -> ExitCode {
-    eprintln!("usage: mpolsim [--topology SPEC] [--view kernel|bars] SCRIPT");
-    eprintln!("       mpolsim --firmware FILE");
+    eprintln!("{USAGE}");
     ExitCode::from(2)
 }
 
@@ -32,11 +38,24 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut topology = None;
     let mut view = mpolsim::View::Kernel;
+    let mut linux = mpolsim::Linux::default();
     let mut script = None;
     let mut firmware = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--firmware" => firmware = true,
+            "--linux" => match args.next() {
+                Some(value) => match value.parse() {
+                    Ok(release) => linux = release,
+                    Err(_) => {
+                        eprintln!(
+                            "mpolsim: unknown --linux value {value:?}: use 6.12 or 7.3\n{USAGE}"
+                        );
+                        return ExitCode::from(2);
+                    }
+                },
+                None => return usage(),
+            },
             "--topology" => match args.next() {
                 Some(spec) => topology = Some(spec),
                 None => return usage(),
@@ -70,7 +89,7 @@ fn main() -> ExitCode {
             eprintln!("mpolsim: {path}: not UTF-8 text");
             return ExitCode::from(2);
         };
-        return match mpolsim::firmware::run(text) {
+        return match mpolsim::firmware::run(text, linux) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS
@@ -81,7 +100,8 @@ fn main() -> ExitCode {
             }
         };
     }
-    match mpolsim::run_with_view(&bytes, topology.as_deref(), view) {
+    let options = mpolsim::Options { linux, view };
+    match mpolsim::run_with(&bytes, topology.as_deref(), options) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

@@ -1,9 +1,10 @@
-//! The simulated process's memory: named regions at the oracle's fixed addresses, the pages
-//! that are present, and the page-table pages whose allocation moves the interleave cursor.
+//! The simulated process's memory beyond the test kit's present pages: named regions at the
+//! oracle's fixed addresses, and the page-table pages whose allocation moves the interleave
+//! cursor.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use crate::script::PAGE;
+use mempolicy_testkit::script::PAGE;
 
 /// How many region slots the oracle has.
 pub(crate) const MAX_REGIONS: usize = 64;
@@ -62,59 +63,6 @@ impl Regions {
         self.slots.iter().flatten().rfind(|r| {
             addr >= r.base && addr < r.base.saturating_add(r.npages.saturating_mul(PAGE))
         })
-    }
-}
-
-/// What backs a present page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Backing {
-    /// A private anonymous page on a node.
-    Anon(u16),
-    /// The shared zero page (a read fault of untouched anonymous memory).
-    Zero,
-    /// A page of a shared (shmem) object on a node, and whether it was written: a read fault
-    /// allocates a clean page, which `numa_maps` counts as `mapped` but not `dirty`.
-    Shmem(u16, bool),
-}
-
-impl Backing {
-    /// The node of a real page; `None` for the zero page.
-    pub(crate) fn node(self) -> Option<u16> {
-        match self {
-            Self::Anon(n) | Self::Shmem(n, _) => Some(n),
-            Self::Zero => None,
-        }
-    }
-}
-
-/// Present pages, by virtual page number.
-#[derive(Debug, Default)]
-pub(crate) struct Pages {
-    map: BTreeMap<u64, Backing>,
-}
-
-impl Pages {
-    pub(crate) fn get(&self, vpn: u64) -> Option<Backing> {
-        self.map.get(&vpn).copied()
-    }
-
-    pub(crate) fn set(&mut self, vpn: u64, backing: Backing) {
-        self.map.insert(vpn, backing);
-    }
-
-    pub(crate) fn remove_range(&mut self, first: u64, end: u64) {
-        let doomed: Vec<u64> = self.map.range(first..end).map(|(&v, _)| v).collect();
-        for v in doomed {
-            self.map.remove(&v);
-        }
-    }
-
-    pub(crate) fn range(&self, first: u64, end: u64) -> impl Iterator<Item = (u64, Backing)> + '_ {
-        self.map.range(first..end).map(|(&v, &b)| (v, b))
-    }
-
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut Backing)> {
-        self.map.iter_mut()
     }
 }
 

@@ -5,22 +5,21 @@ use std::fmt::Write;
 
 use mempolicy::topology::Topology;
 use mempolicy::{Error, NodeId};
+use mempolicy_testkit::script::PAGE;
+use mempolicy_testkit::PageKind;
 
-use crate::memory::Backing;
-use crate::script::PAGE;
 use crate::sim::Sim;
 
 /// The policy text of a mapping: its own policy (for shared memory, the object's policy at
 /// the mapping's first page, which a cpuset change does not rebind), else the task's (Linux:
 /// `__get_vma_policy`, then `mpol_to_str`, which prints the built-in policies as `default`).
-fn policy_text(sim: &Sim, addr: u64) -> String {
+fn policy_text(sim: &Sim<'_>, addr: u64) -> String {
     let own = sim.mm.policy_at(addr).and_then(|(own, _)| own);
     match own {
         Some(p) => p.to_string(),
         None => {
-            let p = sim
-                .task
-                .effective_policy(&sim.defaults, Some(sim.this_node()));
+            let defaults = sim.kernel.machine().defaults();
+            let p = sim.task.effective_policy(defaults, Some(sim.this_node()));
             if p.is_builtin() {
                 "default".to_string()
             } else {
@@ -32,7 +31,7 @@ fn policy_text(sim: &Sim, addr: u64) -> String {
 
 /// The oracle's normalized `numa_maps`: one entry per mapping that starts inside a region,
 /// `NAME+PAGE` and the kernel's text after the address (without `active=`).
-pub(crate) fn render(sim: &Sim) -> String {
+pub(crate) fn render(sim: &Sim<'_>) -> String {
     let mut entries = Vec::new();
     for m in sim.mm.iter() {
         let Some(region) = sim.regions.containing(m.start()) else {
@@ -49,18 +48,17 @@ pub(crate) fn render(sim: &Sim) -> String {
         }
         let (mut pages, mut anon, mut dirty) = (0u64, 0u64, 0u64);
         let mut per_node: BTreeMap<usize, u64> = BTreeMap::new();
-        for (_, backing) in sim.pages.range(m.start() / PAGE, m.end() / PAGE) {
-            let Some(node) = backing.node() else { continue };
-            pages += 1;
-            match backing {
-                Backing::Anon(_) => {
+        for (_, page) in sim.kernel.pages.range(m.start(), m.end()) {
+            match page.kind {
+                PageKind::Anon => {
                     anon += 1;
                     dirty += 1;
                 }
-                Backing::Shmem(_, written) => dirty += u64::from(written),
-                Backing::Zero => {}
+                PageKind::Shmem { dirty: written } => dirty += u64::from(written),
+                PageKind::Zero => continue,
             }
-            *per_node.entry(usize::from(node)).or_default() += 1;
+            pages += 1;
+            *per_node.entry(page.node.index()).or_default() += 1;
         }
         if pages != 0 {
             if anon != 0 {
@@ -87,7 +85,7 @@ pub(crate) fn render(sim: &Sim) -> String {
 }
 
 /// The whole file with addresses (the oracle's `debug_numa_maps`).
-pub(crate) fn render_debug(sim: &Sim) -> String {
+pub(crate) fn render_debug(sim: &Sim<'_>) -> String {
     let mut out = " ok".to_string();
     for (i, m) in sim.mm.iter().enumerate() {
         let _ = write!(

@@ -4,23 +4,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mempolicy::abi::{
-    self, AddressSpace, GetMempolicyArgs, MbindArgs, MbindContext, SharedObject, SharedPolicy,
-    SystemNodes, Task,
+    self, AddressSpace, GetMempolicyArgs, MbindArgs, MigrateHooks, SharedObject, SharedPolicy, Task,
 };
-use mempolicy::gfp::GfpFlags;
-use mempolicy::policy::{Mempolicy, PolicyDefaults};
-use mempolicy::select::{self, CpuContext, Machine, TaskContext};
+use mempolicy::machine::Machine;
+use mempolicy::policy::Mempolicy;
 use mempolicy::topology::Topology;
-use mempolicy::weights::{self, WeightTable};
-use mempolicy::zonelist::Zonelists;
-use mempolicy::{Error, NodeId, NodeMask};
+use mempolicy::weights::WeightTable;
+use mempolicy::{Error, Linux, NodeId, NodeMask};
+use mempolicy_testkit::script::{self, PAGE};
+use mempolicy_testkit::{Kernel, PageKind, Resident, MASK_A, MASK_B, POLICY_WORD};
 
-use crate::env::{
-    self, alloc_user, AnonVma, Env, UserBuffers, WeightArray, MASK_A, MASK_B, POLICY_WORD,
-};
-use crate::memory::{Backing, PageTables, Pages, Region, Regions};
+use crate::env::{AnonVma, ReadFault};
+use crate::memory::{PageTables, Region, Regions};
 use crate::numa_maps;
-use crate::script::{self, PAGE};
 use crate::View;
 
 /// Pages one pipe holds before a write would block (the oracle sizes it to 1024 slots).
@@ -69,49 +65,24 @@ struct Cpuset {
     written: NodeMask,
 }
 
-/// The machine pieces a system call lends the crate, borrowed field by field from a `Sim`
-/// (a macro, not a method, so that the task and the address space stay free for the call).
-macro_rules! env {
-    ($sim:ident, $weights:expr, $shmem_at:expr) => {
-        Env {
-            user: &mut $sim.user,
-            pages: &mut $sim.pages,
-            tables: &mut $sim.tables,
-            isolated: &mut $sim.isolated,
-            topo: &$sim.topo,
-            zonelists: &$sim.zonelists,
-            defaults: &$sim.defaults,
-            weights: $weights,
-            this_node: $sim.topo.node_of_cpu($sim.cpu).unwrap_or_default(),
-            // The kernel image, and so the zero page, sits in the first memory node.
-            zero_node: $sim.topo.memory_nodes().first().unwrap_or_default(),
-            mems_allowed: *$sim.task.mems_allowed(),
-            shmem_at: $shmem_at,
-            kernel_pages: 0,
-        }
-    };
-}
-
 /// The simulated machine and process.
-pub(crate) struct Sim {
-    pub(super) topo: Topology,
-    pub(super) sys: SystemNodes,
-    pub(super) zonelists: Zonelists,
-    pub(super) defaults: PolicyDefaults,
-    pub(super) weights: WeightTable,
-    pub(super) task: Task,
-    pub(super) mm: AddressSpace<Mempolicy, AnonVma>,
-    pub(super) regions: Regions,
-    pub(super) pages: Pages,
+///
+/// Every policy decision goes through the crate's kernel-facing layer, on the test kit's
+/// kernel: faults through the current CPU's handle, system calls through the machine.
+pub(crate) struct Sim<'m> {
+    /// The kernel: the machine, its CPUs, user memory, present pages, free frames.
+    pub(crate) kernel: Kernel<'m>,
+    /// The machine description (fixed for a run; the machine holds the live copy).
+    pub(crate) topo: Topology,
+    pub(crate) task: Task,
+    pub(crate) mm: AddressSpace<Mempolicy, AnonVma>,
+    pub(crate) regions: Regions,
     tables: PageTables,
     vcpus: u32,
-    pub(super) cpu: u32,
     shmem_inodes: ShmemInodes,
     pipe_pages: u64,
     cpuset: Cpuset,
     next_anon_vma: u64,
-    pub(super) user: UserBuffers,
-    pub(super) isolated: Vec<u64>,
     view: View,
     view_lines: String,
 }
@@ -127,40 +98,60 @@ fn ret(result: Result<i64, Error>) -> String {
     }
 }
 
-impl Sim {
-    /// Builds the machine of a run.sh NODES_SPEC.
-    pub(crate) fn new(spec: &str) -> Result<Self, String> {
-        let topo = Topology::from_nodes_spec(spec).map_err(|e| format!("topology: {e}"))?;
+impl<'m> Sim<'m> {
+    /// The process at the oracle's start on `machine`.
+    pub(crate) fn new(machine: &'m Machine) -> Self {
+        let topo = machine.with_topology(Topology::clone);
         let vcpus = topo.nr_cpu_ids() as u32;
-        let sys = SystemNodes::new(
-            *topo.possible_nodes(),
-            *topo.online_nodes(),
-            *topo.memory_nodes(),
-        );
-        let zonelists = Zonelists::build(&topo);
         let memory = *topo.memory_nodes();
-        Ok(Self {
-            sys,
-            zonelists,
-            defaults: PolicyDefaults::new(),
-            weights: WeightTable::new(memory),
+        let mut kernel = Kernel::new(machine);
+        // The oracle runs as root.
+        kernel.privileged = true;
+        Self {
+            kernel,
             task: Task::new(memory),
             mm: AddressSpace::new(),
             regions: Regions::new(),
-            pages: Pages::default(),
             tables: PageTables::new(),
             vcpus,
-            cpu: 0,
             shmem_inodes: ShmemInodes::at_oracle_start(),
             pipe_pages: 0,
             cpuset: Cpuset::default(),
             next_anon_vma: 1,
-            user: UserBuffers::new(),
-            isolated: Vec::new(),
             view: View::Kernel,
             view_lines: String::new(),
             topo,
-        })
+        }
+    }
+
+    /// The machine.
+    fn machine(&self) -> &'m Machine {
+        self.kernel.machine()
+    }
+
+    /// The kernel release simulated (the machine's).
+    pub(crate) fn linux(&self) -> Linux {
+        self.machine().linux()
+    }
+
+    /// The weighted-interleave weights of the machine (the sysfs files).
+    pub(crate) fn weights(&self) -> &'m WeightTable {
+        self.machine().weights()
+    }
+
+    /// The current CPU.
+    fn cpu(&self) -> u32 {
+        self.kernel.current_cpu()
+    }
+
+    /// Tells the kernel the task's cpuset: migration targets are allocated within it, and
+    /// `migrate_pages(0, …)` reads it.
+    fn sync_cpuset(&mut self) {
+        let mems = *self.task.mems_allowed();
+        self.kernel.mems_allowed = mems;
+        if let Some(me) = self.kernel.processes.get_mut(&0) {
+            me.mems = mems;
+        }
     }
 
     pub(crate) fn set_view(&mut self, view: View) {
@@ -172,8 +163,8 @@ impl Sim {
     }
 
     /// The node of the current CPU (Linux: `numa_node_id()`).
-    pub(super) fn this_node(&self) -> NodeId {
-        self.topo.node_of_cpu(self.cpu).unwrap_or_default()
+    pub(crate) fn this_node(&self) -> NodeId {
+        self.topo.node_of_cpu(self.cpu()).unwrap_or_default()
     }
 
     /// The header lines, as the oracle prints them (values that depend on the kernel build,
@@ -181,7 +172,10 @@ impl Sim {
     pub(crate) fn header(&self, cases: usize) -> String {
         let t = &self.topo;
         let mut h = String::new();
-        h.push_str("# oracle mempolicy v1 (mpolsim)\n# kernel=mpolsim\n");
+        h.push_str(&format!(
+            "# oracle mempolicy v1 (mpolsim)\n# kernel=mpolsim linux={}\n",
+            self.linux()
+        ));
         h.push_str(&format!("# online={}\n", t.online_nodes()));
         h.push_str(&format!("# possible={}\n", t.possible_nodes()));
         h.push_str(&format!("# has_cpu={}\n", t.cpu_nodes()));
@@ -220,18 +214,21 @@ impl Sim {
                 t.present_pages(node) * 4
             ));
         }
-        for node in t.online_nodes().iter() {
-            let order: Vec<String> = self
-                .zonelists
-                .fallback_order(node)
-                .unwrap_or_default()
-                .iter()
-                .map(NodeId::to_string)
-                .collect();
-            h.push_str(&format!("# node{node} fallback={}\n", order.join(" ")));
-        }
+        self.machine().with_zonelists(|lists| {
+            for node in t.online_nodes().iter() {
+                let order: Vec<String> = lists
+                    .fallback_order(node)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(NodeId::to_string)
+                    .collect();
+                h.push_str(&format!("# node{node} fallback={}\n", order.join(" ")));
+            }
+        });
         h.push_str("# thp=always madvise [never]\n# numa_balancing=0\n");
-        h.push_str("# weighted_interleave_sysfs=present\n# cgroup_cpuset=ok\n");
+        h.push_str("# weighted_interleave_sysfs=present\n");
+        h.push_str(&self.sysfs_header());
+        h.push_str("# cgroup_cpuset=ok\n");
         h.push_str(&format!("# cases={cases}\n"));
         h
     }
@@ -255,6 +252,8 @@ impl Sim {
             b"debug_numa_maps" => self.cmd_debug_numa_maps(n),
             b"weights" => self.cmd_weights(t, n),
             b"read_weights" => self.cmd_read_weights(t, n),
+            b"wi_state" => self.cmd_wi_state(t, n),
+            b"wi_auto" => self.cmd_wi_auto(t, n),
             b"cpu" => self.cmd_cpu(t, n),
             b"auto" => self.cmd_auto(t, n),
             b"bandwidth" => self.cmd_bandwidth(t, n),
@@ -281,7 +280,7 @@ impl Sim {
         Some(match mask {
             None => 0,
             Some(words) => {
-                self.user.set_mask(slot, words);
+                self.kernel.user.set_mask(slot, &words);
                 slot
             }
         })
@@ -304,14 +303,8 @@ impl Sim {
             return " bad=maxnode".into();
         };
         let mode = (mode | flags) as u32 as i32;
-        ret(abi::set_mempolicy(
-            &mut self.task,
-            &self.sys,
-            &mut self.user,
-            mode,
-            nmask,
-            maxnode,
-        ))
+        let machine = self.machine();
+        ret(machine.set_mempolicy(&mut self.task, &mut self.kernel.user, mode, nmask, maxnode))
     }
 
     fn cmd_get_mempolicy(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -340,8 +333,8 @@ impl Sim {
                 None => return " bad=addr".into(),
             }
         }
-        self.user.clear_mask(MASK_A);
-        self.user.policy_word = -12345;
+        self.kernel.user.clear_mask(MASK_A);
+        self.kernel.user.clear_policy_word();
         let args = GetMempolicyArgs {
             policy: POLICY_WORD,
             nmask,
@@ -349,27 +342,16 @@ impl Sim {
             addr,
             flags,
         };
-        let weights = self.weight_array();
-        let kernel_pages;
-        let result = {
-            let mm = &self.mm;
-            let (task, defaults, this_node) = (&self.task, &self.defaults, self.this_node());
-            let shmem_at = |addr: u64| {
-                mm.find(addr)?.shared()?;
-                let (own, ilx) = mm.policy_at(addr)?;
-                let policy = match own {
-                    Some(p) => (*p).clone(),
-                    None => defaults
-                        .get_task_policy(task.policy().map(|p| &**p), Some(this_node))
-                        .clone(),
-                };
-                Some((policy, ilx))
-            };
-            let mut env = env!(self, &weights, &shmem_at);
-            let r = abi::get_mempolicy(&self.task, mm, &self.sys, &mut env, args);
-            kernel_pages = env.kernel_pages;
-            r
+        let machine = self.machine();
+        let mut env = ReadFault {
+            kernel: &mut self.kernel,
+            tables: &mut self.tables,
+            task: &self.task,
+            mm: &self.mm,
+            kernel_pages: 0,
         };
+        let result = machine.get_mempolicy(&self.task, &self.mm, &mut env, args);
+        let kernel_pages = env.kernel_pages;
         for _ in 0..kernel_pages {
             self.kernel_page();
         }
@@ -377,18 +359,16 @@ impl Sim {
             Err(e) => format!(" err={}", err_name(e)),
             Ok(r) => {
                 let mut s = format!(" ret={r}");
+                let word = self.kernel.user.policy_word().unwrap_or(-12345);
                 if flags & abi::F_NODE != 0 {
-                    s.push_str(&format!(" node={}", self.user.policy_word));
+                    s.push_str(&format!(" node={word}"));
                 } else {
-                    s.push_str(&format!(
-                        " mode={}",
-                        script::format_mode(i64::from(self.user.policy_word))
-                    ));
+                    s.push_str(&format!(" mode={}", script::format_mode(i64::from(word))));
                 }
                 if nmask != 0 {
                     s.push_str(&format!(
                         " nodes={}",
-                        script::format_nodelist(self.user.mask(MASK_A))
+                        script::format_nodelist(self.kernel.user.mask(MASK_A))
                     ));
                 }
                 s
@@ -461,17 +441,10 @@ impl Sim {
             maxnode,
             flags: u64::from(mbf as u32),
         };
-        let weights = self.weight_array();
         let this_node = self.this_node();
-        let no_shmem = |_: u64| None;
-        let mut env = env!(self, &weights, &no_shmem);
-        let ctx = MbindContext {
-            nodes: &self.sys,
-            defaults: &self.defaults,
-            weights: &weights,
-            this_node: Some(this_node),
-        };
-        ret(abi::mbind(&self.task, &mut self.mm, &ctx, &mut env, args))
+        self.sync_cpuset();
+        let machine = self.machine();
+        ret(machine.mbind(this_node, &self.task, &mut self.mm, &mut self.kernel, args))
     }
 
     fn cmd_home_node(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -492,10 +465,9 @@ impl Sim {
         let Some(flags) = script::parse_num(t[5]) else {
             return " bad=flags".into();
         };
-        let sys = self.sys;
-        ret(abi::set_mempolicy_home_node(
+        let machine = self.machine();
+        ret(machine.set_mempolicy_home_node(
             &mut self.mm,
-            &sys,
             base.wrapping_add(start),
             len,
             node,
@@ -557,8 +529,9 @@ impl Sim {
         // Anonymous private memory: vm_pgoff is the page number of the address; shared
         // anonymous memory is a shmem object starting at offset 0.
         let mapped = if shared {
-            let ino = self.shmem_inodes.reserve(self.cpu);
-            let object = Arc::new(SharedObject::new(SharedPolicy::new(ino)));
+            let ino = self.shmem_inodes.reserve(self.cpu());
+            let domain = self.machine().domain();
+            let object = Arc::new(SharedObject::new(domain, SharedPolicy::new(ino)));
             self.mm.mmap_shared(at, len, 0, None, object)
         } else {
             self.mm.mmap(at, len, at / PAGE, None)
@@ -581,7 +554,7 @@ impl Sim {
     fn unmap(&mut self, start: u64, len: u64) -> Result<(), Error> {
         let end = start.checked_add(len).ok_or(Error::InvalidRange(start))?;
         self.mm.munmap(start, len)?;
-        self.pages.remove_range(start / PAGE, end / PAGE);
+        self.kernel.pages.remove_range(start, end);
         let mm = &self.mm;
         self.tables
             .free_unused(|s, e| mm.overlapping(s, e).next().is_some());
@@ -622,89 +595,60 @@ impl Sim {
         " ok".into()
     }
 
-    /// The interleave weights as the allocator reads them now.
-    pub(super) fn weight_array(&self) -> WeightArray {
-        *self.weights.snapshot().as_array()
-    }
-
     /// Allocates a page the kernel needs for itself under the task policy with no
     /// interleave index (page tables, pipe buffers, slab pages): it advances the
     /// interleave cursor (Linux: `alloc_pages(GFP_KERNEL, 0)` in task context).
-    pub(super) fn kernel_page(&mut self) {
-        let weights = self.weight_array();
-        let machine = Machine::new(&self.topo, &self.zonelists, &self.defaults, &weights);
-        let cpu = CpuContext::task(self.this_node());
-        let policy = self.task.policy().cloned();
-        let mems = *self.task.mems_allowed();
-        let mut task =
-            TaskContext::new(policy.as_deref(), self.task.cursor_mut()).with_mems_allowed(&mems);
-        let _ = select::alloc_pages(
-            &machine,
-            &mut task,
-            cpu,
-            GfpFlags::GFP_KERNEL,
-            0,
-            &mut env::frames(&self.topo),
-        );
+    pub(crate) fn kernel_page(&mut self) {
+        // Memory pressure is not modelled: a failure leaves nothing to count.
+        let _ = self.kernel.kernel_page(&mut self.task);
     }
 
     /// Allocates the page of user data at `addr` under the policy of its mapping or the
     /// task, with the mapping's interleave index (Linux: `vma_alloc_folio`).
     fn alloc_user_page(&mut self, addr: u64) -> Option<NodeId> {
-        let (own, ilx) = self.mm.policy_at(addr)?;
-        let weights = self.weight_array();
-        let this_node = self.this_node();
-        let task_policy = self.task.policy().cloned();
-        let policy: &Mempolicy = match own.as_deref() {
-            Some(p) => p,
-            None => self
-                .defaults
-                .get_task_policy(task_policy.as_deref(), Some(this_node)),
-        };
-        let mems = *self.task.mems_allowed();
-        alloc_user(
-            &self.topo,
-            &self.zonelists,
-            &self.defaults,
-            &weights,
-            Some(policy),
-            ilx,
-            this_node,
-            &mems,
-            self.task.cursor_mut(),
-        )
+        let frame = self
+            .kernel
+            .alloc_user_page(&mut self.task, &self.mm, addr)
+            .ok()?;
+        Some(frame.node)
     }
 
     /// Faults the page at `addr` (which a mapping covers): page tables first, then for a
     /// write a private page under the policy of the mapping (or the task), for a read of
     /// private memory the zero page.
-    pub(super) fn fault(&mut self, addr: u64, write: bool) {
-        let vpn = addr / PAGE;
-        let present = self.pages.get(vpn);
+    pub(crate) fn fault(&mut self, addr: u64, write: bool) {
+        let present = self.kernel.pages.get(addr).map(|p| (p.node, p.kind));
         if present.is_none() {
             for _ in 0..self.tables.populate(addr) {
                 self.kernel_page();
             }
         }
         let shared = self.mm.find(addr).is_some_and(|m| m.shared().is_some());
+        let zero = Resident {
+            node: self.kernel.zero_node,
+            kind: PageKind::Zero,
+        };
         match present {
             // A write to a clean shmem page sets its PTE's dirty bit (the PTE of a shared
             // writable mapping is writable from the read fault on).
-            Some(Backing::Shmem(node, false)) if write => {
-                self.pages.set(vpn, Backing::Shmem(node, true));
+            Some((node, PageKind::Shmem { dirty: false })) if write => {
+                let dirty = PageKind::Shmem { dirty: true };
+                self.kernel
+                    .pages
+                    .insert(addr, Resident { node, kind: dirty });
             }
-            Some(Backing::Anon(_) | Backing::Shmem(..)) => {}
-            Some(Backing::Zero) if !write => {}
-            None if !write && !shared => self.pages.set(vpn, Backing::Zero),
+            Some((_, PageKind::Anon | PageKind::Shmem { .. })) => {}
+            Some((_, PageKind::Zero)) if !write => {}
+            None if !write && !shared => self.kernel.pages.insert(addr, zero),
             _ => {
                 self.assign_anon_vma(addr);
                 if let Some(node) = self.alloc_user_page(addr) {
-                    let backing = if shared {
-                        Backing::Shmem(node.index() as u16, write)
+                    let kind = if shared {
+                        PageKind::Shmem { dirty: write }
                     } else {
-                        Backing::Anon(node.index() as u16)
+                        PageKind::Anon
                     };
-                    self.pages.set(vpn, backing);
+                    self.kernel.pages.insert(addr, Resident { node, kind });
                 }
             }
         }
@@ -777,10 +721,10 @@ impl Sim {
         if self.mm.find(addr).is_none() {
             return Err(Error::Fault(addr));
         }
-        match self.pages.get(addr / PAGE) {
+        match self.kernel.pages.get(addr) {
             None => Err(Error::NotFound),
-            Some(Backing::Zero) => Err(Error::Fault(addr)),
-            Some(b) => Ok(NodeId::new(b.node().unwrap_or_default() as usize)),
+            Some(page) if !page.is_movable() => Err(Error::Fault(addr)),
+            Some(page) => Ok(page.node),
         }
     }
 
@@ -845,13 +789,30 @@ impl Sim {
                 return " err=EACCES".into();
             }
             let a = addr.wrapping_add(i * PAGE);
-            let status = self.page_status(a).map(|_| {
-                env::move_page(&mut self.pages, a / PAGE, target);
-                target
+            let status = self.page_status(a).and_then(|now| {
+                if now != target {
+                    self.move_page(a, target)?;
+                }
+                Ok(target)
             });
             statuses.push(status);
         }
         format!(" ret=0{}", Self::status_list(&statuses))
+    }
+
+    /// Moves the page at `addr` to a page allocated on `node` alone (Linux: `move_pages`'
+    /// `alloc_migration_target` with `__GFP_THISNODE`).
+    fn move_page(&mut self, addr: u64, node: NodeId) -> Result<(), Error> {
+        self.sync_cpuset();
+        let mems = *self.task.mems_allowed();
+        let mut cursor = mempolicy::interleave::InterleaveCursor::new();
+        let mut task =
+            mempolicy::select::TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
+        let (cpu, frames) = self.kernel.cpu_and_frames();
+        let target = abi::MigrationTarget::Node(node);
+        let page = cpu.alloc_migration_target(&mut task, &target, 0, frames)?;
+        self.kernel.pages.move_to(addr, page.node());
+        Ok(())
     }
 
     fn cmd_migrate_pages(&mut self, t: &[&[u8]], n: usize) -> String {
@@ -867,12 +828,9 @@ impl Sim {
         let Some(maxnode) = script::parse_num(t[3]) else {
             return " bad=maxnode".into();
         };
-        let weights = self.weight_array();
-        let no_shmem = |_: u64| None;
-        let mut env = env!(self, &weights, &no_shmem);
-        ret(abi::migrate_pages(
-            &self.task, &mut env, 0, maxnode, old, new,
-        ))
+        self.sync_cpuset();
+        let machine = self.machine();
+        ret(machine.migrate_pages(&self.task, &mut self.kernel, 0, maxnode, old, new))
     }
 
     fn cmd_numa_maps(&mut self, n: usize) -> String {
@@ -893,100 +851,6 @@ impl Sim {
 
     // ---- sysfs, cgroup, scheduler, pipe ---------------------------------------------
 
-    fn cmd_weights(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n < 2 {
-            return " bad=usage".into();
-        }
-        let mut s = String::new();
-        for (i, w) in t[1..].iter().enumerate() {
-            if *w == b"-" {
-                s.push_str(&format!(" node{i}=skip"));
-                continue;
-            }
-            // Linux 6.12 has a weight file for every possible node (newer kernels: nodes
-            // with memory only, which `WeightTable::store_node` models), and takes 0 as
-            // "the default weight".
-            let result = if i >= self.topo.nr_node_ids() {
-                Err(Error::NotFound)
-            } else {
-                std::str::from_utf8(w)
-                    .map_err(|_| Error::InvalidWeight(0))
-                    .and_then(weights::parse_weight_before_6_16)
-                    .and_then(|weight| self.weights.set_weight(NodeId::new(i), weight))
-            };
-            match result {
-                Ok(()) => s.push_str(&format!(" node{i}=ok")),
-                Err(e) => s.push_str(&format!(" node{i}={}", err_name(e))),
-            }
-        }
-        s
-    }
-
-    fn cmd_read_weights(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n > 2 {
-            return " bad=usage".into();
-        }
-        let mut max = 1024;
-        if n == 2 {
-            match script::parse_num(t[1]) {
-                Some(v) => max = v,
-                None => return " bad=count".into(),
-            }
-        }
-        let snapshot = self.weights.snapshot();
-        let mut s = " ok".to_string();
-        // The oracle would read that many files; a simulator stops at a bound.
-        for i in 0..max.min(1 << 16) {
-            if (i as usize) < self.topo.nr_node_ids() {
-                s.push_str(&format!(
-                    " node{i}={}",
-                    snapshot.get(NodeId::new(i as usize))
-                ));
-            } else if n == 2 {
-                s.push_str(&format!(" node{i}=missing"));
-            } else {
-                break;
-            }
-        }
-        s
-    }
-
-    /// `auto VALUE`: writes `weighted_interleave/auto` (Linux 6.16+; an mpolsim extension,
-    /// the recorded 6.12 kernel has no such file).
-    fn cmd_auto(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n != 2 {
-            return " bad=usage".into();
-        }
-        let result = std::str::from_utf8(t[1])
-            .map_err(|_| Error::Parse(0))
-            .and_then(|text| self.weights.store_auto(text));
-        match result {
-            Ok(()) => format!(" ok auto={}", self.weights.show_auto().trim_end()),
-            Err(e) => format!(" err={}", err_name(e)),
-        }
-    }
-
-    /// `bandwidth NODE READ WRITE`: the firmware reports a node's bandwidth (Linux:
-    /// `mempolicy_set_node_perf` from HMAT/CDAT, MB/s; an mpolsim extension).
-    fn cmd_bandwidth(&mut self, t: &[&[u8]], n: usize) -> String {
-        if n != 4 {
-            return " bad=usage".into();
-        }
-        let (Some(node), Some(read), Some(write)) = (
-            script::parse_num(t[1]),
-            script::parse_num(t[2]),
-            script::parse_num(t[3]),
-        ) else {
-            return " bad=usage".into();
-        };
-        let result = NodeId::try_new(node)
-            .and_then(|node| self.weights.set_node_bandwidth(node, read, write));
-        match result {
-            Ok(()) => " ret=0".into(),
-            Err(e) => format!(" err={}", err_name(e)),
-        }
-    }
-
     fn cmd_cpu(&mut self, t: &[&[u8]], n: usize) -> String {
         let Some(c) = (n == 2)
             .then(|| script::parse_num(t[1]))
@@ -998,15 +862,17 @@ impl Sim {
         if c >= u64::from(self.vcpus) || self.topo.node_of_cpu(c as u32).is_none() {
             return " err=EINVAL".into();
         }
-        self.cpu = c as u32;
-        " ret=0".into()
+        match self.kernel.switch_cpu(c as u32) {
+            Ok(()) => " ret=0".into(),
+            Err(e) => format!(" err={}", err_name(e)),
+        }
     }
 
     fn cmd_getcpu(&mut self, n: usize) -> String {
         if n != 1 {
             return " bad=usage".into();
         }
-        format!(" ret=0 cpu={} node={}", self.cpu, self.this_node())
+        format!(" ret=0 cpu={} node={}", self.cpu(), self.this_node())
     }
 
     /// The cpuset's effective nodes: the written ones with memory, else the parent's.
@@ -1041,18 +907,22 @@ impl Sim {
         if written == self.cpuset.written {
             return " ret=0".into();
         }
-        if written.is_empty() {
+        // A cgroup holding tasks may not go back to empty mems on 6.12; on 7.3 (cgroup v2)
+        // an empty value means "inherit the parent's nodes".
+        if written.is_empty() && !self.linux().allows_empty_cpuset_mems() {
             return " err=ENOSPC".into();
         }
         let old = self.effective_mems(&self.cpuset.written);
         self.cpuset.written = written;
         let new = self.effective_mems(&written);
         if new != old {
-            abi::cpuset_rebind(&mut self.task, &mut self.mm, new);
+            let machine = self.machine();
+            machine.cpuset_rebind(&mut self.task, &mut self.mm, new);
+            self.sync_cpuset();
             // cgroup v2 cpusets migrate the memory of their tasks (Linux:
             // `cpuset_migrate_mm`, `do_migrate_pages` with MOVE_ALL).
             for (from, to) in abi::migrate_pairs(&old, &new) {
-                env::migrate_node(&mut self.pages, from, to);
+                let _ = self.kernel.migrate_to_node(0, from, to, true);
             }
         }
         " ret=0".into()

@@ -3,10 +3,16 @@
 
 use mpolsim as engine;
 
+use std::process::Command;
+
+use engine::{Linux, Options};
 use proptest::prelude::*;
 
 const MACHINE: &str =
     "nodes=4 cpus=0,1 mem=256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10";
+/// The same machine with HMAT bandwidths and latencies (automatic weights on 7.3).
+const HMAT_MACHINE: &str =
+    "nodes=4 cpus=0,1 mem=256 bw=100000,100000,25000,25000 lat=80,80,250,250";
 
 /// Every output line is a header/trailer line or a result line of an operation line.
 fn well_formed(out: &str) -> bool {
@@ -40,6 +46,8 @@ fn hostile_line() -> impl Strategy<Value = String> {
         "echo",
         "auto",
         "bandwidth",
+        "wi_state",
+        "wi_auto",
         "nonsense",
     ]);
     let word = prop::sample::select(vec![
@@ -78,6 +86,11 @@ fn hostile_line() -> impl Strategy<Value = String> {
         "shared",
         "at=4096",
         "true",
+        "tru",
+        "of",
+        "o",
+        "0x1",
+        "\u{e9}",
         "x",
         "",
         "|",
@@ -105,17 +118,153 @@ proptest! {
     }
 
     #[test]
-    fn random_commands_never_panic(lines in prop::collection::vec(hostile_line(), 1..60)) {
+    fn random_commands_never_panic(
+        lines in prop::collection::vec(hostile_line(), 1..60),
+        linux in prop::sample::select(Linux::ALL.to_vec()),
+        hmat in any::<bool>(),
+    ) {
         let mut script = String::from("mmap A 8\nmmap B 4 shared\n");
         for l in &lines {
             script.push_str(l);
             script.push('\n');
         }
-        let out = engine::run(script.as_bytes(), Some(MACHINE)).expect("the machine builds");
+        let machine = if hmat { HMAT_MACHINE } else { MACHINE };
+        let options = Options { linux, ..Options::default() };
+        let out = engine::run_with(script.as_bytes(), Some(machine), options)
+            .expect("the machine builds");
         prop_assert!(well_formed(&out), "{out}");
         let results = out.lines().filter(|l| l.starts_with('L')).count();
         prop_assert_eq!(results, lines.len() + 2);
     }
+
+    /// Any `bw=`/`lat=` topology words give a machine or an error message, never a panic.
+    #[test]
+    fn random_hmat_words_never_panic(
+        key in prop::sample::select(vec!["bw", "lat"]),
+        value in "[0-9:,;x -]{0,24}",
+        extra in prop::sample::select(vec!["", " bw=1,2,3,4", " lat=-,-,-,-", " bw="]),
+    ) {
+        let spec = format!("nodes=4 cpus=0,1 {key}={value}{extra}");
+        match engine::run(b"wi_state\nwi_auto 1\nwi_state\n", Some(&spec)) {
+            Ok(out) => prop_assert!(well_formed(&out), "{out}"),
+            Err(message) => prop_assert!(message.starts_with("topology: "), "{message}"),
+        }
+    }
+}
+
+/// Malformed `bw=`/`lat=` words and values QEMU would refuse are clear errors.
+#[test]
+fn malformed_hmat_words_are_errors() {
+    for (words, expected) in [
+        ("bw=1,,2,3", "cannot parse"),
+        ("bw=1:2:3,1,1,1", "cannot parse"),
+        ("lat=a,1,1,1", "cannot parse"),
+        ("bw=1,2", "one value per node"),
+        ("lat=0,1,1,1", "at least 1"),
+        ("bw=100000,1,1,1", "QEMU refuses"),
+        ("bw=99999999999999999999,1,1,1", "too large"),
+    ] {
+        let spec = format!("nodes=4 cpus=0,1 {words}");
+        let err = engine::run(b"wi_state\n", Some(&spec)).expect_err(&spec);
+        assert!(err.starts_with("topology: "), "{err}");
+        assert!(err.contains(expected), "{words}: {err}");
+    }
+}
+
+/// Unparsable `auto` values are EINVAL, the file is ENOENT on 6.12, and the weight files
+/// answer as each release does.
+#[test]
+fn auto_file_values_are_answered() {
+    let script = "\
+wi_auto maybe
+wi_auto
+wi_auto 1 2
+wi_auto \u{e9}
+wi_auto 2
+wi_auto -
+wi_auto o
+wi_auto off
+wi_state
+weights 0
+wi_state 1
+";
+    let expect_73 = [
+        "L1 err=EINVAL",
+        "L2 bad=usage",
+        "L3 bad=usage",
+        "L4 err=EINVAL",
+        "L5 err=EINVAL",
+        "L6 err=EINVAL",
+        "L7 err=EINVAL",
+        "L8 ok",
+        "L9 ok auto=false node0=4 node1=4 node2=1 node3=1",
+        "L10 node0=EINVAL",
+        "L11 ok auto=false node0=4",
+    ];
+    let expect_612 = [
+        "L1 err=ENOENT",
+        "L2 bad=usage",
+        "L3 bad=usage",
+        "L4 err=ENOENT",
+        "L5 err=ENOENT",
+        "L6 err=ENOENT",
+        "L7 err=ENOENT",
+        "L8 err=ENOENT",
+        "L9 ok auto=missing node0=1 node1=1 node2=1 node3=1",
+        "L10 node0=ok",
+        "L11 ok auto=missing node0=1",
+    ];
+    for (linux, expected) in [(Linux::V7_3, expect_73), (Linux::V6_12, expect_612)] {
+        let options = Options {
+            linux,
+            ..Options::default()
+        };
+        let out = engine::run_with(script.as_bytes(), Some(HMAT_MACHINE), options)
+            .expect("the machine builds");
+        let got: Vec<&str> = out.lines().filter(|l| l.starts_with('L')).collect();
+        assert_eq!(got, expected, "{linux}");
+    }
+}
+
+/// `--linux` takes 6.12 or 7.3 (default 7.3) and refuses anything else with exit status 2.
+#[test]
+fn the_linux_option_is_checked() {
+    let dir = std::env::temp_dir().join(format!("mpolsim-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("case.txt");
+    std::fs::write(&script, "wi_state\nweights 0\n").expect("script");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mpolsim"))
+            .args(args)
+            .arg(&script)
+            .output()
+            .expect("mpolsim starts")
+    };
+    for bad in ["7.4", "6", "", "latest", "7.3 "] {
+        let out = run(&["--linux", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("unknown --linux value"), "{err}");
+        assert!(err.contains("usage: mpolsim [--linux 6.12|7.3]"), "{err}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_mpolsim"))
+        .arg("--linux")
+        .output()
+        .expect("mpolsim starts");
+    assert_eq!(out.status.code(), Some(2));
+    let default = String::from_utf8_lossy(&run(&[]).stdout).into_owned();
+    let new = String::from_utf8_lossy(&run(&["--linux", "7.3"]).stdout).into_owned();
+    let old = String::from_utf8_lossy(&run(&["--linux", "6.12"]).stdout).into_owned();
+    assert_eq!(default, new);
+    assert!(
+        new.contains("L2 node0=EINVAL") && new.contains("auto=true"),
+        "{new}"
+    );
+    assert!(
+        old.contains("L2 node0=ok") && old.contains("auto=missing"),
+        "{old}"
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
 #[test]

@@ -2,17 +2,21 @@
 //! page lookup and migration, and privilege checks.
 
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::nodemask::{NodeId, NodeMask};
 use crate::policy::Mempolicy;
 
 /// The system-wide node states the syscalls consult (Linux: `node_states[N_POSSIBLE]`,
-/// `node_states[N_ONLINE]`, `node_states[N_MEMORY]`, `nr_node_ids`).
+/// `node_states[N_ONLINE]`, `node_states[N_MEMORY]`, `nr_node_ids`), and the kernel release
+/// whose rules the syscalls follow.
 ///
 /// # Examples
 /// ```
 /// use mempolicy::abi::SystemNodes;
+/// use mempolicy::Linux;
 /// let nodes = SystemNodes::new("0-3".parse()?, "0-3".parse()?, "0-3".parse()?);
 /// assert_eq!(nodes.nr_node_ids(), 4);
+/// assert_eq!(nodes.with_linux(Linux::V6_12).linux, Linux::V6_12);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,16 +27,25 @@ pub struct SystemNodes {
     pub online: NodeMask,
     /// Nodes with memory (Linux: `N_MEMORY`).
     pub memory: NodeMask,
+    /// The kernel release the syscalls behave like (policies they create keep it).
+    pub linux: Linux,
 }
 
 impl SystemNodes {
-    /// Returns the node states.
+    /// Returns the node states, for the default [`Linux`] release.
     pub const fn new(possible: NodeMask, online: NodeMask, memory: NodeMask) -> Self {
         Self {
             possible,
             online,
             memory,
+            linux: Linux::V7_3,
         }
+    }
+
+    /// Returns the same node states for kernel release `linux`.
+    #[must_use]
+    pub const fn with_linux(self, linux: Linux) -> Self {
+        Self { linux, ..self }
     }
 
     /// One more than the highest possible node (Linux: `nr_node_ids`).
@@ -107,18 +120,26 @@ pub enum PageAction {
     Stop,
 }
 
-/// Where a misplaced page should go (Linux: `alloc_migration_target_by_mpol`).
+/// Where a page being migrated should go (Linux: the `private` argument of the migration
+/// target allocators: `alloc_migration_target_by_mpol` for `mbind`, `alloc_migration_target`
+/// with a node for `migrate_pages(2)` and `move_pages(2)`).
+///
+/// The embedder allocates the new page with
+/// [`Cpu::alloc_migration_target`](crate::machine::Cpu::alloc_migration_target).
 #[derive(Clone, Copy, Debug)]
-pub struct MigrationTarget<'a> {
-    /// The policy to allocate the new page under (for `MPOL_DEFAULT`, the task's policy or
-    /// a built-in one).
-    pub policy: &'a Mempolicy,
-    /// The interleave index of the page, as the allocator would use it for this policy.
-    pub ilx: u64,
-    /// The exact node for interleave policies, which keep the layout by index; `None` means
-    /// "allocate under `policy` from the local node" (the embedder's normal policy
-    /// allocation).
-    pub node: Option<NodeId>,
+pub enum MigrationTarget<'a> {
+    /// Under a policy, with the page's interleave index (Linux: `struct migration_mpol`;
+    /// for `MPOL_DEFAULT` the policy is the task's or a built-in one). Interleave policies
+    /// keep the layout by index.
+    Policy {
+        /// The policy to allocate the new page under.
+        policy: &'a Mempolicy,
+        /// The interleave index of the page (for a large folio, of its first page).
+        ilx: u64,
+    },
+    /// On one node and nowhere else (Linux: `alloc_migration_target` with `nid` and
+    /// `__GFP_THISNODE`).
+    Node(NodeId),
 }
 
 /// The page-table walk and page migration of `mbind` (Linux: `queue_pages_range`,

@@ -2,15 +2,15 @@
 //! `alloc_migration_target_by_mpol`).
 
 use crate::error::{Error, Result};
-use crate::interleave::{interleave_nid, weighted_interleave_nid, WeightSource};
 use crate::nodemask::{NodeId, NodeMask};
+use crate::page::PAGE_SIZE;
 use crate::policy::{Mempolicy, Mode, PolicyDefaults};
-use crate::PAGE_SIZE;
 
 use super::env::{
     read_nodes, MigrationTarget, PageAction, PageMover, Privileges, SystemNodes, UserMemory,
 };
-use super::space::{AddressSpace, MergeKey};
+use super::range::MergeKey;
+use super::space::AddressSpace;
 use super::syscalls::range_end;
 use super::task::Task;
 use super::{MF_MOVE, MF_MOVE_ALL, MF_STRICT, MF_VALID};
@@ -32,20 +32,6 @@ pub struct MbindArgs {
     pub flags: u64,
 }
 
-/// The node-and-CPU context `mbind` runs in: the system node states, the boot policies,
-/// the weights of weighted interleave, and the node of the calling CPU.
-#[derive(Clone, Copy, Debug)]
-pub struct MbindContext<'a, W: ?Sized> {
-    /// The system node states.
-    pub nodes: &'a SystemNodes,
-    /// The default and boot policies (for `MPOL_DEFAULT` with `MOVE`).
-    pub defaults: &'a PolicyDefaults,
-    /// The interleave weights.
-    pub weights: &'a W,
-    /// The node of the calling CPU (Linux: `numa_node_id()`).
-    pub this_node: Option<NodeId>,
-}
-
 /// Sets the policy of an address range (Linux: `mbind(2)`).
 ///
 /// Checks, in Linux's order: the mode and flags, the user nodemask, the `mbind` flags,
@@ -54,8 +40,9 @@ pub struct MbindContext<'a, W: ?Sized> {
 /// nodemask **as given** (not the effective nodes): with [`MF_STRICT`] alone a misplaced
 /// page fails the call with `EIO`; with [`MF_MOVE`]/[`MF_MOVE_ALL`] misplaced pages are
 /// isolated. Only then is the policy applied to every range (splitting and merging), and
-/// the isolated pages are migrated: interleave policies keep the layout by interleave index,
-/// others allocate under the policy (`MPOL_DEFAULT`: under the task policy). Returns 0.
+/// the isolated pages are migrated, each to a page allocated under the new policy with the
+/// page's interleave index ([`MigrationTarget`]; `MPOL_DEFAULT`: under the task policy, or the
+/// boot policy of `this_node`, the node of the calling CPU, from `defaults`). Returns 0.
 ///
 /// # Errors
 /// [`Error::InvalidFlags`] for unknown `mbind` flags, [`Error::PermissionDenied`] for
@@ -65,17 +52,18 @@ pub struct MbindContext<'a, W: ?Sized> {
 /// [`MF_STRICT`] with misplaced pages and no move, and for [`MF_STRICT`] with pages that
 /// could not be moved. In all but the last case nothing changes; in the last the policy is
 /// applied and the movable pages moved, as in Linux.
-pub fn mbind<E, K, W>(
+pub fn mbind<E, K>(
     task: &Task,
     mm: &mut AddressSpace<Mempolicy, K>,
-    ctx: &MbindContext<'_, W>,
+    nodes: &SystemNodes,
+    defaults: &PolicyDefaults,
+    this_node: NodeId,
     env: &mut E,
     args: MbindArgs,
 ) -> Result<i64>
 where
     E: UserMemory + Privileges + PageMover + ?Sized,
     K: MergeKey,
-    W: WeightSource + ?Sized,
 {
     let (mode, mode_flags) = Mempolicy::sanitize_mode(args.mode)?;
     let user_nodes = read_nodes(env, args.nmask, args.maxnode)?;
@@ -96,7 +84,7 @@ where
     let Some(end) = range_end(start, args.len)? else {
         return Ok(0);
     };
-    let ctx_nodes = task.node_context(&ctx.nodes.memory);
+    let ctx_nodes = task.node_context(&nodes.memory).with_linux(nodes.linux);
     let new = Mempolicy::create(mode, mode_flags, &user_nodes, &ctx_nodes)?;
 
     let scan = Scan {
@@ -118,11 +106,10 @@ where
         // MPOL_DEFAULT moves pages to where the task policy puts them.
         let policy = match new.as_ref() {
             Some(p) => p,
-            None => task.effective_policy(ctx.defaults, ctx.this_node),
+            None => task.effective_policy(defaults, Some(this_node)),
         };
-        let weights = ctx.weights;
         let mm: &AddressSpace<Mempolicy, K> = mm;
-        failed |= env.migrate_isolated(&mut |addr| migration_target(mm, policy, weights, addr));
+        failed |= env.migrate_isolated(&mut |addr| migration_target(mm, policy, addr));
     }
     if failed != 0 && flags & MF_STRICT != 0 {
         return Err(Error::Misplaced);
@@ -130,26 +117,20 @@ where
     Ok(0)
 }
 
-/// Where a page at `addr` goes under `policy` (Linux: `alloc_migration_target_by_mpol`).
-fn migration_target<'a, K, W>(
+/// Where a page at `addr` goes under `policy` (Linux: the `migration_mpol` that
+/// `alloc_migration_target_by_mpol` allocates under).
+fn migration_target<'a, K>(
     mm: &AddressSpace<Mempolicy, K>,
     policy: &'a Mempolicy,
-    weights: &W,
     addr: u64,
 ) -> MigrationTarget<'a>
 where
     K: MergeKey,
-    W: WeightSource + ?Sized,
 {
     // For anonymous memory the page index equals the range's interleave index; shared
     // objects bias it by their inode number.
     let ilx = mm.policy_at(addr).map_or(addr / PAGE_SIZE, |(_, ilx)| ilx);
-    let node = match policy.mode() {
-        Mode::Interleave => interleave_nid(policy.nodes(), ilx),
-        Mode::WeightedInterleave => weighted_interleave_nid(policy.nodes(), ilx, weights),
-        _ => None,
-    };
-    MigrationTarget { policy, ilx, node }
+    MigrationTarget::Policy { policy, ilx }
 }
 
 /// The page-table walk of `mbind` (Linux: `queue_pages_range` with `MPOL_MF_INVERT`).

@@ -73,6 +73,7 @@
 mod env;
 mod mbind;
 mod migrate;
+mod range;
 mod shared;
 mod space;
 mod syscalls;
@@ -82,10 +83,11 @@ pub use env::{
     MigrateHooks, MigrationTarget, PageAction, PageMover, PageNode, Privileges, SystemNodes,
     UserMemory,
 };
-pub use mbind::{mbind, MbindArgs, MbindContext};
+pub use mbind::{mbind, MbindArgs};
 pub use migrate::{migrate_pages, migrate_pairs, MigratePairs};
+pub use range::{policies_equal, MergeKey, RangePolicy};
 pub use shared::{SharedObject, SharedPolicy, MAX_PGOFF};
-pub use space::{policies_equal, AddressSpace, Mapping, MergeKey, RangePolicy};
+pub use space::{AddressSpace, Mapping};
 pub use syscalls::{
     get_mempolicy, query_policy, set_mempolicy, set_mempolicy_home_node, GetMempolicyArgs,
     PolicyInfo,

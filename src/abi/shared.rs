@@ -10,8 +10,10 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use core::fmt;
 
-use super::space::RangePolicy;
+use super::range::RangePolicy;
+use crate::rcu::{Domain, RcuCell, Reader};
 use crate::sync::Mutex;
 
 /// The largest page offset Linux gives a whole-file policy (Linux:
@@ -94,11 +96,21 @@ impl<P: RangePolicy> SharedPolicy<P> {
     /// The policy for page offset `index`, if any (Linux: `mpol_shared_policy_lookup`), in
     /// O(log n). The `Arc` is the extra reference Linux takes with `mpol_get`.
     pub fn lookup(&self, index: u64) -> Option<Arc<P>> {
+        self.node_at(index).map(|n| Arc::clone(&n.policy))
+    }
+
+    /// The policy for page offset `index`, borrowed (no reference taken), in O(log n).
+    pub fn policy_of(&self, index: u64) -> Option<&P> {
+        self.node_at(index).map(|n| &*n.policy)
+    }
+
+    /// The range that holds `index`.
+    fn node_at(&self, index: u64) -> Option<&SpNode<P>> {
         self.nodes
             .range(..=index)
             .next_back()
             .filter(|(_, n)| index < n.end)
-            .map(|(_, n)| Arc::clone(&n.policy))
+            .map(|(_, n)| n)
     }
 
     /// The interleave index of page offset `index` (Linux: `shmem_get_policy` seeds it with
@@ -162,26 +174,63 @@ impl<P: RangePolicy> SharedPolicy<P> {
     }
 }
 
-/// A shared object's policy tree behind a lock, as the mappings of the object hold it
-/// (Linux: the `shared_policy` of a shmem inode with its `rwlock`, reached through
-/// `vm_ops->set_policy` and `vm_ops->get_policy`).
+/// A shared object's policy tree as every mapping of the object reads it (Linux: the
+/// `shared_policy` of a shmem inode, reached through `vm_ops->set_policy` and
+/// `vm_ops->get_policy`).
+///
+/// Faults read the tree lock-free through their CPU's [`Reader`]
+/// ([`SharedObject::load`]): the tree is published whole, and a writer (`mbind` through any
+/// mapping, [`SharedObject::set_for_mapping`] or [`SharedObject::update`]) copies it,
+/// changes the copy and swaps it in under a writer lock; the old tree is retired into the
+/// object's [`Domain`] and freed once every reader has passed a quiescent state. Linux takes
+/// the tree's read lock on every fault (`sp->lock`); here a fault takes no lock and counts
+/// no reference, and pays for it with a copy on every policy change, which is rare.
 ///
 /// Map it with [`AddressSpace::mmap_shared`](super::AddressSpace::mmap_shared): `mbind` on
 /// such a range updates the tree, and
-/// [`AddressSpace::policy_at`](super::AddressSpace::policy_at) reads the tree instead of the
+/// [`AddressSpace::vma_policy`](super::AddressSpace::vma_policy) and
+/// [`AddressSpace::policy_at`](super::AddressSpace::policy_at) read the tree instead of the
 /// range's own policy.
-#[derive(Debug)]
-pub struct SharedObject<P> {
+///
+/// # Examples
+/// ```
+/// use mempolicy::abi::{RangePolicy, SharedObject, SharedPolicy};
+/// use mempolicy::rcu::Domain;
+/// use mempolicy::NodeMask;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Bind(u32);
+/// impl RangePolicy for Bind {
+///     fn is_equal(&self, other: &Self) -> bool { self == other }
+///     fn rebind(&mut self, _: &NodeMask) {}
+/// }
+///
+/// let domain = Domain::new();
+/// let reader = domain.register(); // one per CPU
+/// let object = SharedObject::new(&domain, SharedPolicy::new(7));
+/// object.set_for_mapping(10, 5, Some(&Bind(2)));
+/// let tree = object.load(&reader).expect("a reader of the object's domain");
+/// assert_eq!(tree.policy_of(12), Some(&Bind(2)));
+/// assert_eq!(tree.policy_of(15), None);
+/// ```
+pub struct SharedObject<P: RangePolicy> {
     ino: u64,
-    tree: Mutex<SharedPolicy<P>>,
+    tree: RcuCell<SharedPolicy<P>>,
+    domain: Domain,
+    /// Serializes copy-change-publish writers, so that no update is lost.
+    writer: Mutex<()>,
 }
 
 impl<P: RangePolicy> SharedObject<P> {
-    /// Wraps a policy tree.
-    pub fn new(tree: SharedPolicy<P>) -> Self {
+    /// Shares `tree`; old trees are retired into `domain`, which must be the domain of the
+    /// readers that fault on the object's mappings (a machine's
+    /// [`domain`](crate::machine::Machine::domain)). Allocates.
+    pub fn new(domain: &Domain, tree: SharedPolicy<P>) -> Self {
         Self {
             ino: tree.ino(),
-            tree: Mutex::new(tree),
+            tree: RcuCell::new(tree),
+            domain: domain.clone(),
+            writer: Mutex::new(()),
         }
     }
 
@@ -190,19 +239,55 @@ impl<P: RangePolicy> SharedObject<P> {
         self.ino
     }
 
-    /// The policy for page offset `index` (Linux: `mpol_shared_policy_lookup`).
+    /// Returns the current tree, lock-free and without allocating; `None` if `reader`
+    /// belongs to another [`Domain`] (a programming error: such a reader would not keep the
+    /// tree alive). The borrow ends before the reader's next quiescent state.
+    pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a SharedPolicy<P>> {
+        if self.domain.owns(reader) {
+            Some(self.tree.load(reader))
+        } else {
+            None
+        }
+    }
+
+    /// The policy for page offset `index` (Linux: `mpol_shared_policy_lookup`, taking a
+    /// reference), from a writer path: pins a temporary handle, so it may allocate.
     pub fn lookup(&self, index: u64) -> Option<Arc<P>> {
-        self.tree.lock().lookup(index)
+        self.tree
+            .with_current(&self.domain, |tree| tree.lookup(index))
     }
 
     /// Applies `policy` to `pages` pages from page offset `pgoff` (Linux:
-    /// `mpol_set_shared_policy`).
+    /// `mpol_set_shared_policy`). Allocates a new tree.
     pub fn set_for_mapping(&self, pgoff: u64, pages: u64, policy: Option<&P>) {
-        self.tree.lock().set_for_mapping(pgoff, pages, policy);
+        self.update(|tree| tree.set_for_mapping(pgoff, pages, policy));
     }
 
-    /// Runs `f` on the tree with the lock held.
-    pub fn with<R>(&self, f: impl FnOnce(&mut SharedPolicy<P>) -> R) -> R {
-        f(&mut self.tree.lock())
+    /// Runs `f` on a copy of the tree and publishes the copy (Linux: any change under
+    /// `sp->lock`); readers see the old tree or the new one, whole. Allocates.
+    pub fn update<R>(&self, f: impl FnOnce(&mut SharedPolicy<P>) -> R) -> R {
+        let _writer = self.writer.lock();
+        let mut copy = self.tree.with_current(&self.domain, SharedPolicy::clone);
+        let result = f(&mut copy);
+        self.tree.publish(copy, &self.domain);
+        result
+    }
+
+    /// Calls `f` with the current tree, from a writer path (pins a temporary handle).
+    pub fn with<R>(&self, f: impl FnOnce(&SharedPolicy<P>) -> R) -> R {
+        self.tree.with_current(&self.domain, f)
+    }
+
+    /// Returns the domain old trees are retired into.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+}
+
+impl<P: RangePolicy> fmt::Debug for SharedObject<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedObject")
+            .field("ino", &self.ino)
+            .finish_non_exhaustive()
     }
 }

@@ -13,79 +13,18 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::ops::Bound;
 
+use super::range::{policies_equal, MergeKey, RangePolicy};
 use super::shared::SharedObject;
 use crate::error::{Error, Result};
 use crate::nodemask::NodeMask;
-use crate::PAGE_SIZE;
-
-/// What a range map needs from a policy (Linux: `__mpol_equal`, `mpol_rebind_policy`).
-///
-/// [`Mempolicy`](crate::policy::Mempolicy) implements it; tests and embedders may use simpler types.
-pub trait RangePolicy: Clone {
-    /// Returns whether two policies are interchangeable for merging (Linux: `__mpol_equal`).
-    fn is_equal(&self, other: &Self) -> bool;
-
-    /// Rebinds the policy to a new set of allowed nodes (Linux: `mpol_rebind_policy`).
-    fn rebind(&mut self, mems_allowed: &NodeMask);
-
-    /// Marks a copy as belonging to a shared (shmem) policy tree (Linux: `MPOL_F_SHARED`,
-    /// set by `sp_alloc`). The default does nothing.
-    fn mark_shared(&mut self) {}
-}
-
-/// Returns whether two optional policies are equal the way Linux's `mpol_equal` compares
-/// them: two defaults (`None`) are equal; a default never equals a policy.
-pub fn policies_equal<P: RangePolicy>(a: Option<&P>, b: Option<&P>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.is_equal(b),
-        _ => false,
-    }
-}
-
-/// The embedder's veto on merging two adjacent ranges (Linux: the non-policy conditions of
-/// `vma_merge`, such as `is_mergeable_anon_vma`).
-///
-/// `()` always allows merges.
-pub trait MergeKey: Clone {
-    /// Returns whether a range with key `self` may absorb the range right after it, which
-    /// has key `next`.
-    fn can_merge(&self, next: &Self) -> bool;
-
-    /// The key of the merged range. The default keeps `self`'s key.
-    #[must_use]
-    fn merged(&self, next: &Self) -> Self {
-        let _ = next;
-        self.clone()
-    }
-}
-
-impl MergeKey for () {
-    fn can_merge(&self, _next: &Self) -> bool {
-        true
-    }
-}
-
-/// An anonymous-memory style key: `None` until the range gets its own identity (Linux: an
-/// `anon_vma`, created at the first fault), and ranges with two different identities never
-/// merge.
-impl MergeKey for Option<u64> {
-    fn can_merge(&self, next: &Self) -> bool {
-        match (self, next) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
-    }
-
-    fn merged(&self, next: &Self) -> Self {
-        self.or(*next)
-    }
-}
+use crate::page::PAGE_SIZE;
+use crate::rcu::Reader;
+use crate::select::VmaPolicy;
 
 /// One mapped range of an address space (Linux: the policy-related part of a
 /// `vm_area_struct`).
 #[derive(Clone, Debug)]
-pub struct Mapping<P, K = ()> {
+pub struct Mapping<P: RangePolicy, K = ()> {
     start: u64,
     end: u64,
     pgoff: u64,
@@ -94,7 +33,7 @@ pub struct Mapping<P, K = ()> {
     shared: Option<Arc<SharedObject<P>>>,
 }
 
-impl<P, K> Mapping<P, K> {
+impl<P: RangePolicy, K> Mapping<P, K> {
     /// The first byte address of the range (Linux: `vm_start`).
     pub const fn start(&self) -> u64 {
         self.start
@@ -171,11 +110,11 @@ impl<P, K> Mapping<P, K> {
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct AddressSpace<P, K = ()> {
+pub struct AddressSpace<P: RangePolicy, K = ()> {
     ranges: BTreeMap<u64, Mapping<P, K>>,
 }
 
-impl<P, K> Default for AddressSpace<P, K> {
+impl<P: RangePolicy, K> Default for AddressSpace<P, K> {
     fn default() -> Self {
         Self {
             ranges: BTreeMap::new(),
@@ -328,6 +267,29 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         Some(match m.shared.as_ref() {
             Some(object) => (object.lookup(index), object.ino().wrapping_add(index)),
             None => (m.policy.clone(), index),
+        })
+    }
+
+    /// The policy a fault at `addr` allocates under, before the task's policy fills in a
+    /// missing one, with the parts of its interleave index, for a folio of `order`, or `None`
+    /// when nothing is mapped there (Linux: `__get_vma_policy` and the index of
+    /// `get_vma_policy`). Lock-free and allocation-free: a shared range reads its object's
+    /// tree through `reader` (a reader of the object's domain; with any other reader the
+    /// object's policy reads as absent), and the policy is borrowed, not counted.
+    pub fn vma_policy<'a>(
+        &'a self,
+        addr: u64,
+        order: u32,
+        reader: &'a Reader,
+    ) -> Option<VmaPolicy<'a, P>> {
+        let m = self.find(addr)?;
+        Some(match m.shared.as_deref() {
+            Some(object) => {
+                let index = m.interleave_index(addr);
+                let policy = object.load(reader).and_then(|tree| tree.policy_of(index));
+                VmaPolicy::new(policy, object.ino(), m.start, m.pgoff, addr, order)
+            }
+            None => VmaPolicy::new(m.policy.as_deref(), 0, m.start, m.pgoff, addr, order),
         })
     }
 

@@ -5,11 +5,12 @@
 use crate::error::{Error, Result};
 use crate::interleave::InterleaveMode;
 use crate::nodemask::{NodeId, NodeMask, MAX_NUMNODES};
+use crate::page::PAGE_SIZE;
 use crate::policy::{Mempolicy, Mode};
-use crate::PAGE_SIZE;
 
 use super::env::{read_nodes, write_nodes, PageNode, SystemNodes, UserMemory};
-use super::space::{AddressSpace, MergeKey};
+use super::range::MergeKey;
+use super::space::AddressSpace;
 use super::task::Task;
 use super::{F_ADDR, F_MEMS_ALLOWED, F_NODE};
 
@@ -37,7 +38,8 @@ where
 {
     let (mode, flags) = Mempolicy::sanitize_mode(mode)?;
     let mask = read_nodes(user, nmask, maxnode)?;
-    let policy = Mempolicy::create(mode, flags, &mask, &task.node_context(&nodes.memory))?;
+    let ctx = task.node_context(&nodes.memory).with_linux(nodes.linux);
+    let policy = Mempolicy::create(mode, flags, &mask, &ctx)?;
     task.install_policy(policy);
     Ok(0)
 }

@@ -4,8 +4,10 @@
 use crate::interleave::InterleaveCursor;
 use crate::nodemask::{NodeId, NodeMask};
 use crate::policy::{Mempolicy, NodeContext, PolicyDefaults, PolicyRef};
+use crate::select::TaskContext;
 
-use super::space::{AddressSpace, MergeKey, RangePolicy};
+use super::range::{MergeKey, RangePolicy};
+use super::space::AddressSpace;
 
 /// A task's policy state: its own policy (if any), its dynamic-interleave cursor and its
 /// cpuset nodes.
@@ -61,6 +63,26 @@ impl Task {
     /// The dynamic-interleave cursor, for the allocator to advance.
     pub fn cursor_mut(&mut self) -> &mut InterleaveCursor {
         &mut self.cursor
+    }
+
+    /// Lends the task's policy, interleave cursor and cpuset nodes to one allocation
+    /// (Linux: `current->mempolicy`, `il_prev`/`il_weight` and
+    /// `cpuset_current_mems_allowed`, read by the allocator of the running task). Borrows
+    /// only: no reference count, no mask copy.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::abi::Task;
+    /// let mut task = Task::new("0-1".parse()?);
+    /// let ctx = task.lend();
+    /// assert!(ctx.policy().is_none());
+    /// assert_eq!(ctx.mems_allowed().map(|m| m.to_string()), Some("0-1".into()));
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    #[inline]
+    pub fn lend(&mut self) -> TaskContext<'_> {
+        TaskContext::new(self.policy.as_deref(), &mut self.cursor)
+            .with_mems_allowed(&self.mems_allowed)
     }
 
     /// The task's cpuset nodes (Linux: `current->mems_allowed`).

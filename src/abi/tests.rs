@@ -5,7 +5,7 @@ use super::syscalls::range_end;
 use super::*;
 use crate::error::Error;
 use crate::nodemask::NodeMask;
-use crate::PAGE_SIZE;
+use crate::page::PAGE_SIZE;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Pol(u8);

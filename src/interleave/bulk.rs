@@ -3,15 +3,17 @@
 //! `alloc_pages_bulk_weighted_interleave`, the interleave arms of
 //! `alloc_pages_bulk_mempolicy_noprof`).
 //!
-//! A plan costs O(words + nodes) whatever `N` and never allocates. It assumes every bulk
+//! A plan costs O(words + nodes in the mask) whatever `N` and never allocates: the nodes are
+//! walked once, straight into the plan's steps, which are then given their pages in place. It assumes every bulk
 //! request succeeds in full, as the kernel's arithmetic does; the embedder allocates each
 //! step from its node.
 //!
 //! How plans compare with single picks, and which Linux they follow: see the
 //! [`interleave`](crate::interleave#bulk-plans-and-single-picks) module docs.
 
-use super::cursor::{Cycle, InterleaveCursor};
+use super::cursor::InterleaveCursor;
 use super::weights::{effective, WeightSource};
+use crate::nodemask::Cycle;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// The most steps a plan can have: one per node, plus the carried-over remainder.
@@ -79,11 +81,19 @@ impl BulkPlan {
     }
 
     /// Appends a step unless it has no pages.
+    #[inline]
     fn push(&mut self, node: NodeId, pages: u64) {
         if pages > 0 {
-            // Cannot fail: a plan visits each node at most once plus one carry-over step.
-            let _ = self.steps.push((node, pages));
+            self.push_any(node, pages);
         }
+    }
+
+    /// Appends a step, even one with 0 pages (the planners fill the steps in, then drop the
+    /// empty ones at the tail before returning).
+    #[inline]
+    fn push_any(&mut self, node: NodeId, pages: u64) {
+        // Cannot fail: a plan visits each node at most once plus one carry-over step.
+        let _ = self.steps.push((node, pages));
     }
 }
 
@@ -124,18 +134,24 @@ pub fn bulk_interleave_plan(
     plan: &mut BulkPlan,
 ) -> u64 {
     plan.clear();
-    let count = nodes.weight() as u64;
-    if count == 0 {
-        return 0;
-    }
-    let per_node = nr_pages / count;
-    let mut extra = nr_pages % count;
-    let mut last = cursor.il_prev();
+    // One walk of the nodes, in visiting order, straight into the plan.
     for node in Cycle::after(nodes, cursor.il_prev()) {
-        let bonus = u64::from(extra > 0);
-        extra -= bonus;
-        plan.push(node, per_node + bonus);
-        last = node;
+        plan.push_any(node, 0);
+    }
+    let Some(&(last, _)) = plan.steps.last() else {
+        return 0;
+    };
+    // At most `MAX_NUMNODES` steps.
+    let count = plan.steps.len() as u64;
+    let per_node = nr_pages / count;
+    // Below `count`, so it fits `usize`.
+    let extra = (nr_pages % count) as usize;
+    for (k, step) in plan.steps.iter_mut().enumerate() {
+        step.1 = per_node + u64::from(k < extra);
+    }
+    if per_node == 0 {
+        // Only the first `extra` nodes got a page.
+        plan.steps.truncate(extra);
     }
     *cursor = InterleaveCursor::from_parts(last, cursor.il_weight());
     nr_pages
@@ -153,9 +169,11 @@ pub fn bulk_interleave_plan(
 ///    weight), or, when there is no partial round, on the node after `il_prev` with its full
 ///    weight.
 ///
-/// Weights are read once ([`WeightSource::copy_weights`]); 0 is read as 1. Returns the pages
-/// planned: `nr_pages`, or 0 with everything untouched when `nr_pages == 0` or `nodes` is
-/// empty. See the [module docs](crate::interleave#bulk-plans-and-single-picks) for how this
+/// Each node's weight is read once ([`WeightSource::weight`]; a source whose table can be
+/// replaced concurrently is best read through one view, as
+/// [`WeightReader::with_view`](crate::weights::WeightReader::with_view) does); 0 is read as
+/// one. Returns the pages planned: `nr_pages`, or 0 with everything untouched when
+/// `nr_pages == 0` or `nodes` is empty. See the [module docs](crate::interleave#bulk-plans-and-single-picks) for how this
 /// compares with single picks.
 ///
 /// # Examples
@@ -183,8 +201,7 @@ where
     W: WeightSource + ?Sized,
 {
     plan.clear();
-    let count = nodes.weight();
-    if nr_pages == 0 || count == 0 {
+    if nr_pages == 0 || nodes.is_empty() {
         return 0;
     }
 
@@ -202,23 +219,31 @@ where
         rest -= carried;
     }
 
-    let mut table = [1u8; MAX_NUMNODES];
-    weights.copy_weights(nodes, &mut table);
-    let weight_of = |node: NodeId| effective(table.get(node.index()).copied().unwrap_or(1));
-    let total: u64 = nodes.iter().map(|node| u64::from(weight_of(node))).sum();
+    // One walk of the nodes, each weight read once, into the plan (the pages column holds
+    // the weight until the pages are known).
+    let first = plan.steps.len();
+    let mut total = 0u64;
+    for node in Cycle::after(nodes, prev) {
+        let weight = u64::from(effective(weights.weight(node)));
+        total += weight;
+        plan.push_any(node, weight);
+    }
     if total == 0 {
         return 0; // unreachable: `nodes` is not empty and every weight is at least 1
     }
 
     let rounds = rest / total;
     let mut partial = rest % total;
-    let mut resume = match nodes.next_in(prev) {
-        Some(node) => InterleaveCursor::from_parts(node, weight_of(node)),
+    // Without a partial round, the next pick resumes on the node after `il_prev` with its
+    // full weight.
+    let mut resume = match plan.steps.get(first) {
+        // Weights are at most `u8::MAX`.
+        Some(&(node, weight)) => InterleaveCursor::from_parts(node, weight as u8),
         None => return 0, // unreachable: `nodes` is not empty
     };
-    for node in Cycle::after(nodes, prev) {
-        let weight = weight_of(node);
-        let wide = u64::from(weight);
+    let mut end = plan.steps.len();
+    for (k, step) in plan.steps.iter_mut().enumerate().skip(first) {
+        let (node, wide) = *step;
         // `weight * rounds <= rest`, so it cannot overflow.
         let mut pages = wide * rounds;
         if partial > wide {
@@ -226,15 +251,18 @@ where
             partial -= wide;
         } else if partial > 0 {
             pages += partial;
-            // `partial <= weight`, so this fits `u8`.
-            resume = InterleaveCursor::from_parts(node, weight - partial as u8);
+            // `partial <= weight <= u8::MAX`, so this fits `u8`.
+            resume = InterleaveCursor::from_parts(node, (wide - partial) as u8);
             partial = 0;
         }
         if pages == 0 {
+            // No rounds and the partial round is used up: no later node gets a page.
+            end = k;
             break;
         }
-        plan.push(node, pages);
+        step.1 = pages;
     }
+    plan.steps.truncate(end);
     *cursor = resume;
     nr_pages
 }

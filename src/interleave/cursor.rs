@@ -47,6 +47,7 @@ pub struct InterleaveCursor {
 }
 
 impl Default for InterleaveCursor {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }
@@ -55,28 +56,33 @@ impl Default for InterleaveCursor {
 impl InterleaveCursor {
     /// Returns a fresh cursor: `il_prev = MAX_NUMNODES - 1`, `il_weight = 0`, so that the
     /// first pick is the lowest node of the mask (Linux: the reset in `do_set_mempolicy`).
+    #[inline]
     pub const fn new() -> Self {
         Self::from_parts(NodeId::MAX, 0)
     }
 
     /// Returns the cursor with the given raw state (Linux: `il_prev`, `il_weight`).
+    #[inline]
     pub const fn from_parts(il_prev: NodeId, il_weight: u8) -> Self {
         Self { il_prev, il_weight }
     }
 
     /// Returns the node of the last dynamic pick (Linux: `il_prev`).
+    #[inline]
     pub const fn il_prev(&self) -> NodeId {
         self.il_prev
     }
 
     /// Returns the pages still to take from [`il_prev`](Self::il_prev) in weighted mode
     /// (Linux: `il_weight`).
+    #[inline]
     pub const fn il_weight(&self) -> u8 {
         self.il_weight
     }
 
     /// Resets the cursor to the fresh state of [`InterleaveCursor::new`] (Linux: what
     /// `do_set_mempolicy` does when it installs an interleave policy).
+    #[inline]
     pub const fn reset(&mut self) {
         *self = Self::new();
     }
@@ -100,6 +106,7 @@ impl InterleaveCursor {
     /// # Ok::<(), mempolicy::Error>(())
     /// ```
     #[must_use = "the pick advances the cursor; use the node it returns"]
+    #[inline]
     pub fn next_interleave(&mut self, nodes: &NodeMask) -> Option<NodeId> {
         let node = nodes.next_in(self.il_prev)?;
         self.il_prev = node;
@@ -114,6 +121,7 @@ impl InterleaveCursor {
     /// that node's weight from `weights` (0 is read as 1). `None` (and no change) when
     /// `nodes` is empty.
     #[must_use = "the pick advances the cursor; use the node it returns"]
+    #[inline]
     pub fn next_weighted<W>(&mut self, nodes: &NodeMask, weights: &W) -> Option<NodeId>
     where
         W: WeightSource + ?Sized,
@@ -134,50 +142,11 @@ impl InterleaveCursor {
     /// Plain: the node after `il_prev`. Weighted: `il_prev` while weight remains on it (even
     /// if a rebind has since removed it from `nodes`, as Linux reports it), else the node
     /// after it. `None` when that node does not exist because `nodes` is empty.
+    #[inline]
     pub fn peek_node(&self, mode: InterleaveMode, nodes: &NodeMask) -> Option<NodeId> {
         match mode {
             InterleaveMode::Weighted if self.il_weight > 0 => Some(self.il_prev),
             InterleaveMode::Plain | InterleaveMode::Weighted => nodes.next_in(self.il_prev),
         }
-    }
-}
-
-/// Visits every node of a mask once, in `next_node_in` order, starting after a given node.
-///
-/// The whole walk costs O(words + nodes), unlike repeated `next_in` calls.
-#[derive(Clone, Debug)]
-pub(crate) struct Cycle<'a> {
-    nodes: &'a NodeMask,
-    /// Where the search for the next node starts.
-    from: usize,
-    /// Nodes still to visit.
-    left: usize,
-}
-
-impl<'a> Cycle<'a> {
-    /// Starts the walk at `next_in(after)`; it yields `nodes.weight()` nodes.
-    pub(crate) const fn after(nodes: &'a NodeMask, after: NodeId) -> Self {
-        Self {
-            nodes,
-            from: after.index() + 1,
-            left: nodes.weight(),
-        }
-    }
-}
-
-impl Iterator for Cycle<'_> {
-    type Item = NodeId;
-
-    fn next(&mut self) -> Option<NodeId> {
-        if self.left == 0 {
-            return None;
-        }
-        let node = match self.nodes.next_from(self.from) {
-            Some(node) => node,
-            None => self.nodes.first()?,
-        };
-        self.from = node.index() + 1;
-        self.left -= 1;
-        Some(node)
     }
 }

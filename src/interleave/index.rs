@@ -6,6 +6,7 @@
 //! cursor, so the same page of the same mapping always lands on the same node.
 
 use super::weights::{effective, WeightSource};
+use crate::nodemask::remainder;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// The interleave index that asks for a dynamic pick (Linux: `NO_INTERLEAVE_INDEX`,
@@ -27,22 +28,26 @@ pub const NO_INTERLEAVE_INDEX: u64 = u64::MAX;
 /// assert_eq!(interleave::interleave_nid(&NodeMask::new(), 4), None);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+#[inline]
 pub fn interleave_nid(nodes: &NodeMask, ilx: u64) -> Option<NodeId> {
-    let count = nodes.weight() as u64;
-    if count == 0 {
-        return None;
-    }
-    // The remainder is below `count <= MAX_NUMNODES`, so it fits `usize`.
-    nodes.nth((ilx % count) as usize)
+    nodes.nth_wrapping(ilx)
 }
+
+/// Up to this many nodes, [`weighted_interleave_nid`] keeps their weights in a small stack
+/// buffer; larger masks take one snapshot of the whole table.
+const SMALL_MASK: usize = 16;
 
 /// Returns the node for interleave index `ilx` of a weighted interleave policy (Linux:
 /// `weighted_interleave_nid`).
 ///
 /// The nodes of `nodes`, in ascending order, own consecutive runs of `weight` indices each;
-/// `ilx` modulo the total weight falls into one run. Weights are read once, as one snapshot
-/// ([`WeightSource::copy_weights`]); 0 is read as 1. `None` when `nodes` is empty; Linux then
-/// uses the local node. Costs O(words + nodes), whatever `ilx`.
+/// `ilx` modulo the total weight falls into one run. Every weight is read once: for up to 16
+/// nodes with one [`WeightSource::weight`] call per node, kept in a small buffer; for larger
+/// masks as one snapshot ([`WeightSource::copy_weights`]). A source whose table is replaced
+/// concurrently is best read through one view (as
+/// [`WeightReader::with_view`](crate::weights::WeightReader::with_view) does). 0 is read
+/// as 1. `None` when `nodes` is empty; Linux then uses the local node. Costs O(words +
+/// nodes), whatever `ilx`.
 ///
 /// # Examples
 /// ```
@@ -60,17 +65,88 @@ pub fn weighted_interleave_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Op
 where
     W: WeightSource + ?Sized,
 {
+    if let Some(first) = nodes.only_first_word() {
+        return weighted_in_first_word(first, ilx, weights);
+    }
+    let mut own = [0u8; SMALL_MASK];
+    let mut total = 0u32;
+    for (count, node) in nodes.nodes().enumerate() {
+        let Some(slot) = own.get_mut(count) else {
+            return weighted_nid_large(nodes, ilx, weights);
+        };
+        *slot = effective(weights.weight(node));
+        total += u32::from(*slot);
+    }
+    if total == 0 {
+        return None;
+    }
+    let mut target = remainder(ilx, total);
+    for (node, &weight) in nodes.nodes().zip(&own) {
+        let weight = u32::from(weight);
+        if target < weight {
+            return Some(node);
+        }
+        target -= weight;
+    }
+    // Unreachable: `target < total`, the sum of the weights walked above.
+    nodes.last()
+}
+
+/// [`weighted_interleave_nid`] for a mask whose nodes are all below 64 (the bits of `word`):
+/// the walks go over one word's bits, and the weights of up to 64 nodes fit a stack buffer.
+#[inline]
+fn weighted_in_first_word<W>(word: u64, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
+    let mut own = [0u8; 64];
+    let mut total = 0u32;
+    let mut bits = word;
+    while bits != 0 {
+        let node = NodeId::of_first_word(bits.trailing_zeros());
+        bits &= bits - 1;
+        let weight = effective(weights.weight(node));
+        if let Some(slot) = own.get_mut(node.index()) {
+            *slot = weight;
+        }
+        total += u32::from(weight);
+    }
+    if total == 0 {
+        return None;
+    }
+    let mut target = remainder(ilx, total);
+    let mut bits = word;
+    while bits != 0 {
+        let node = NodeId::of_first_word(bits.trailing_zeros());
+        bits &= bits - 1;
+        let weight = u32::from(own.get(node.index()).copied().unwrap_or(1));
+        if target < weight {
+            return Some(node);
+        }
+        target -= weight;
+    }
+    // Unreachable: `target < total`, the sum of the weights walked above.
+    None
+}
+
+/// [`weighted_interleave_nid`] for masks of more than [`SMALL_MASK`] nodes: one snapshot of
+/// the whole table.
+#[cold]
+#[inline(never)]
+fn weighted_nid_large<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
     let mut table = [1u8; MAX_NUMNODES];
     weights.copy_weights(nodes, &mut table);
     let weight_of =
         |node: NodeId| u64::from(effective(table.get(node.index()).copied().unwrap_or(1)));
-
-    let total: u64 = nodes.iter().map(weight_of).sum();
+    let total: u64 = nodes.nodes().map(weight_of).sum();
     if total == 0 {
         return None;
     }
     let mut target = ilx % total;
-    for node in nodes {
+    for node in nodes.nodes() {
         let weight = weight_of(node);
         if target < weight {
             return Some(node);

@@ -1,5 +1,5 @@
-use super::cursor::Cycle;
 use super::*;
+use crate::nodemask::Cycle;
 use crate::{NodeId, NodeMask};
 use std::vec::Vec;
 

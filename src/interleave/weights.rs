@@ -47,6 +47,7 @@ pub trait WeightSource {
 pub struct Uniform;
 
 impl WeightSource for Uniform {
+    #[inline]
     fn weight(&self, _node: NodeId) -> u8 {
         1
     }
@@ -58,6 +59,7 @@ impl WeightSource for Uniform {
 
 /// Weights indexed by node number; nodes beyond the array weigh 1.
 impl<const N: usize> WeightSource for [u8; N] {
+    #[inline]
     fn weight(&self, node: NodeId) -> u8 {
         self.get(node.index()).copied().unwrap_or(1)
     }
@@ -69,6 +71,7 @@ impl<const N: usize> WeightSource for [u8; N] {
 
 /// Weights indexed by node number; nodes beyond the slice weigh 1.
 impl WeightSource for [u8] {
+    #[inline]
     fn weight(&self, node: NodeId) -> u8 {
         self.get(node.index()).copied().unwrap_or(1)
     }
@@ -80,6 +83,7 @@ impl WeightSource for [u8] {
 
 /// A closure from node to weight, e.g. one reading the embedder's published table.
 impl<F: Fn(NodeId) -> u8> WeightSource for F {
+    #[inline]
     fn weight(&self, node: NodeId) -> u8 {
         self(node)
     }
@@ -96,6 +100,7 @@ fn copy_prefix(table: &[u8], out: &mut [u8; MAX_NUMNODES]) {
 }
 
 /// Returns `weight`, reading 0 as 1 (see [`WeightSource`]).
+#[inline]
 pub(crate) const fn effective(weight: u8) -> u8 {
     if weight == 0 {
         1

@@ -10,6 +10,7 @@
 //! (`bitmap_parselist` and `%*pbl`, in `text.rs`) and the user ABI of the memory-policy
 //! syscalls (`get_nodes` and `copy_nodes_to_user`, in `user.rs`).
 
+mod bits;
 mod remap;
 mod text;
 mod user;
@@ -34,6 +35,8 @@ pub const MAX_NUMNODES: usize = 1024;
 const WORD_BITS: usize = u64::BITS as usize;
 /// Words in a mask.
 pub(crate) const WORDS: usize = MAX_NUMNODES.div_ceil(WORD_BITS);
+// `Cycle` wraps word indices with a mask.
+const _: () = assert!(WORDS.is_power_of_two());
 
 /// A NUMA node number, always below [`MAX_NUMNODES`] (Linux: `int nid`).
 ///
@@ -56,6 +59,7 @@ impl NodeId {
         reason = "the documented panic of the const constructor (for constants and statics); \
                   library code never passes it a run-time value"
     )]
+    #[inline]
     pub const fn new(raw: usize) -> Self {
         match Self::try_new(raw as u64) {
             Ok(id) => id,
@@ -67,6 +71,7 @@ impl NodeId {
     ///
     /// # Errors
     /// [`Error::InvalidNode`] when `raw >= MAX_NUMNODES`.
+    #[inline]
     pub const fn try_new(raw: u64) -> Result<Self> {
         if raw < MAX_NUMNODES as u64 {
             Ok(Self(raw as u16))
@@ -75,12 +80,20 @@ impl NodeId {
         }
     }
 
+    /// Returns the id of bit `bit` (below 64) of the first mask word.
+    #[inline]
+    pub(crate) const fn of_first_word(bit: u32) -> Self {
+        Self((bit & 63) as u16)
+    }
+
     /// Returns the node's index into per-node arrays.
+    #[inline]
     pub const fn index(self) -> usize {
         self.0 as usize
     }
 
     /// Returns the node number as `u32`.
+    #[inline]
     pub const fn as_u32(self) -> u32 {
         self.0 as u32
     }
@@ -101,6 +114,7 @@ impl fmt::Display for NodeId {
 impl TryFrom<u32> for NodeId {
     type Error = Error;
 
+    #[inline]
     fn try_from(raw: u32) -> Result<Self> {
         Self::try_new(u64::from(raw))
     }
@@ -109,12 +123,14 @@ impl TryFrom<u32> for NodeId {
 impl TryFrom<usize> for NodeId {
     type Error = Error;
 
+    #[inline]
     fn try_from(raw: usize) -> Result<Self> {
         Self::try_new(raw as u64)
     }
 }
 
 impl From<NodeId> for usize {
+    #[inline]
     fn from(node: NodeId) -> usize {
         node.index()
     }
@@ -144,11 +160,13 @@ impl NodeMask {
     pub const EMPTY: NodeMask = NodeMask::new();
 
     /// Returns a mask with no nodes (Linux: `NODE_MASK_NONE`).
+    #[inline]
     pub const fn new() -> Self {
         Self { words: [0; WORDS] }
     }
 
     /// Returns a mask holding only `node` (Linux: `nodemask_of_node`).
+    #[inline]
     pub const fn from_node(node: NodeId) -> Self {
         let mut mask = Self::new();
         mask.insert(node);
@@ -157,6 +175,7 @@ impl NodeMask {
 
     /// Returns the mask of nodes `0..count` (Linux: `NODE_MASK_ALL` when
     /// `count == MAX_NUMNODES`); `count` is clamped to [`MAX_NUMNODES`].
+    #[inline]
     pub const fn first_n(count: usize) -> Self {
         let count = if count > MAX_NUMNODES {
             MAX_NUMNODES
@@ -178,11 +197,13 @@ impl NodeMask {
     }
 
     /// Returns the mask of every node below [`MAX_NUMNODES`] (Linux: `NODE_MASK_ALL`).
+    #[inline]
     pub const fn full() -> Self {
         Self::first_n(MAX_NUMNODES)
     }
 
     /// Returns the mask whose lowest 64 nodes are the bits of `bits`.
+    #[inline]
     pub const fn from_u64(bits: u64) -> Self {
         let mut mask = Self::new();
         mask.words[0] = bits & Self::word_limit(0);
@@ -191,6 +212,7 @@ impl NodeMask {
 
     /// Returns the mask whose words are `words` (word 0 holds nodes 0-63); bits beyond
     /// [`MAX_NUMNODES`] are dropped.
+    #[inline]
     pub const fn from_words(words: [u64; WORDS]) -> Self {
         let mut mask = Self { words };
         mask.clear_tail();
@@ -198,11 +220,13 @@ impl NodeMask {
     }
 
     /// Returns the underlying words (word 0 holds nodes 0-63).
+    #[inline]
     pub const fn as_words(&self) -> &[u64; WORDS] {
         &self.words
     }
 
     /// Returns word `i`, or 0 past the last word (every caller keeps `i < WORDS`).
+    #[inline]
     const fn word(&self, i: usize) -> u64 {
         match self.words.split_at_checked(i) {
             Some((_, [word, ..])) => *word,
@@ -212,6 +236,7 @@ impl NodeMask {
 
     /// Stores word `i`; does nothing past the last word (every caller keeps `i < WORDS`).
     /// Callers keep the tail invariant themselves.
+    #[inline]
     const fn set_word(&mut self, i: usize, value: u64) {
         if let Some((_, [word, ..])) = self.words.split_at_mut_checked(i) {
             *word = value;
@@ -219,6 +244,7 @@ impl NodeMask {
     }
 
     /// The valid bits of word `i`.
+    #[inline]
     const fn word_limit(i: usize) -> u64 {
         let lo = i * WORD_BITS;
         if MAX_NUMNODES >= lo + WORD_BITS {
@@ -231,6 +257,7 @@ impl NodeMask {
     }
 
     /// Clears every bit at or above `MAX_NUMNODES` (restores the invariant).
+    #[inline]
     const fn clear_tail(&mut self) {
         let mut i = 0;
         while i < WORDS {
@@ -240,12 +267,14 @@ impl NodeMask {
     }
 
     /// Adds `node` (Linux: `node_set`).
+    #[inline]
     pub const fn insert(&mut self, node: NodeId) {
         let i = node.index() / WORD_BITS;
         self.set_word(i, self.word(i) | 1 << (node.index() % WORD_BITS));
     }
 
     /// Removes `node` (Linux: `node_clear`).
+    #[inline]
     pub const fn remove(&mut self, node: NodeId) {
         let i = node.index() / WORD_BITS;
         self.set_word(i, self.word(i) & !(1 << (node.index() % WORD_BITS)));
@@ -253,18 +282,21 @@ impl NodeMask {
 
     /// Returns the mask with `node` added.
     #[must_use]
+    #[inline]
     pub const fn with(mut self, node: NodeId) -> Self {
         self.insert(node);
         self
     }
 
     /// Returns whether `node` is in the mask (Linux: `node_isset`).
+    #[inline]
     pub const fn contains(&self, node: NodeId) -> bool {
         self.word(node.index() / WORD_BITS) & (1 << (node.index() % WORD_BITS)) != 0
     }
 
     /// Returns whether the raw node number `raw` is in the mask; numbers at or beyond
     /// [`MAX_NUMNODES`] are never in it.
+    #[inline]
     pub const fn contains_raw(&self, raw: u64) -> bool {
         match NodeId::try_new(raw) {
             Ok(node) => self.contains(node),
@@ -273,6 +305,7 @@ impl NodeMask {
     }
 
     /// Returns whether the mask has no nodes (Linux: `nodes_empty`).
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         let mut i = 0;
         while i < WORDS {
@@ -285,22 +318,25 @@ impl NodeMask {
     }
 
     /// Returns the number of nodes in the mask (Linux: `nodes_weight`).
+    #[inline]
     pub const fn weight(&self) -> usize {
         let mut total = 0;
         let mut i = 0;
         while i < WORDS {
-            total += self.word(i).count_ones() as usize;
+            total += count_word(self.word(i));
             i += 1;
         }
         total
     }
 
     /// Returns the lowest node (Linux: `first_node`, which returns `MAX_NUMNODES` for none).
+    #[inline]
     pub const fn first(&self) -> Option<NodeId> {
         self.next_from(0)
     }
 
     /// Returns the highest node (Linux: `last_node`).
+    #[inline]
     pub const fn last(&self) -> Option<NodeId> {
         let mut i = WORDS;
         while i > 0 {
@@ -316,6 +352,7 @@ impl NodeMask {
     }
 
     /// Returns the lowest node numbered `start` or above.
+    #[inline]
     pub const fn next_from(&self, start: usize) -> Option<NodeId> {
         if start >= MAX_NUMNODES {
             return None;
@@ -335,6 +372,7 @@ impl NodeMask {
     }
 
     /// Returns the lowest node above `node` (Linux: `next_node`).
+    #[inline]
     pub const fn next(&self, node: NodeId) -> Option<NodeId> {
         self.next_from(node.index() + 1)
     }
@@ -343,6 +381,7 @@ impl NodeMask {
     /// `next_node_in`); `None` only when the mask is empty.
     ///
     /// `node` itself is returned when it is the only node of the mask.
+    #[inline]
     pub const fn next_in(&self, node: NodeId) -> Option<NodeId> {
         match self.next(node) {
             Some(n) => Some(n),
@@ -351,26 +390,104 @@ impl NodeMask {
     }
 
     /// Returns the `n`-th node of the mask, counting from 0 (Linux: `find_nth_bit`).
-    pub const fn nth(&self, mut n: usize) -> Option<NodeId> {
+    ///
+    /// Word at a time: empty words are skipped, full words are counted whole, and the node is
+    /// found inside its word without walking its bits one by one.
+    #[inline]
+    pub const fn nth(&self, n: usize) -> Option<NodeId> {
+        let mut n = n;
         let mut i = 0;
         while i < WORDS {
-            let mut w = self.word(i);
-            let ones = w.count_ones() as usize;
-            if n < ones {
-                while n > 0 {
-                    w &= w - 1;
-                    n -= 1;
+            let w = self.word(i);
+            if w != 0 {
+                let ones = w.count_ones() as usize;
+                if n < ones {
+                    return Some(Self::node_in_word(i, w, n as u32));
                 }
-                return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
+                n -= ones;
             }
-            n -= ones;
             i += 1;
         }
         None
     }
 
+    /// Returns node number `ilx % weight` of the mask, counting from 0, or `None` for an empty
+    /// mask (Linux: `interleave_nid`'s `nodes_weight`, modulo and `find_nth_bit`).
+    ///
+    /// When every node is below 64 (every mask of a machine with at most 64 nodes, whatever
+    /// `MAX_NUMNODES`), one branch-free check of the other words leads to a pick inside the
+    /// first word. Otherwise one pass counts the nodes of each word and a walk over those
+    /// counts finds the word. The remainder is taken in 32 bits when `ilx` fits them.
+    #[inline]
+    pub(crate) fn nth_wrapping(&self, ilx: u64) -> Option<NodeId> {
+        if let Some(first) = self.only_first_word() {
+            if first == 0 {
+                return None;
+            }
+            // Without `popcnt`, the byte counts of the software count serve the search too.
+            let running = bits::running_counts(first);
+            let n = remainder(ilx, (running >> 56) as u32);
+            let bit = if n < 2 {
+                bits::select_low(first, n)
+            } else {
+                bits::select_with_running(first, running, n)
+            };
+            return Some(NodeId(bit as u16));
+        }
+        self.nth_wrapping_wide(ilx)
+    }
+
+    /// Returns the first word when no node is at or above 64 (every mask of a machine with at
+    /// most 64 nodes, whatever `MAX_NUMNODES`): one branch-free pass over the other words.
+    #[inline]
+    pub(crate) const fn only_first_word(&self) -> Option<u64> {
+        let mut others = 0;
+        let mut i = 1;
+        while i < WORDS {
+            others |= self.word(i);
+            i += 1;
+        }
+        if others == 0 {
+            Some(self.word(0))
+        } else {
+            None
+        }
+    }
+
+    /// [`NodeMask::nth_wrapping`] for masks with nodes beyond the first word.
+    #[inline(never)]
+    fn nth_wrapping_wide(&self, ilx: u64) -> Option<NodeId> {
+        let mut counts = [0u8; WORDS];
+        let mut total = 0u32;
+        for (count, &w) in counts.iter_mut().zip(&self.words) {
+            // At most 64.
+            *count = count_word(w) as u8;
+            total += u32::from(*count);
+        }
+        if total == 0 {
+            return None;
+        }
+        let mut n = remainder(ilx, total);
+        for (i, (&count, &w)) in counts.iter().zip(&self.words).enumerate() {
+            let count = u32::from(count);
+            if n < count {
+                return Some(Self::node_in_word(i, w, n));
+            }
+            n -= count;
+        }
+        None
+    }
+
+    /// The node of the `n`-th set bit of word `i`, whose value is `w` (`n` below its bit count).
+    #[inline]
+    const fn node_in_word(i: usize, w: u64, n: u32) -> NodeId {
+        // `i < WORDS` and the bit is below 64, so the number is below `MAX_NUMNODES`.
+        NodeId((i * WORD_BITS + bits::select_in_word(w, n) as usize) as u16)
+    }
+
     /// Returns the position of `node` among the nodes of the mask, counting from 0, or
     /// `None` if it is not in the mask (Linux: `bitmap_pos_to_ord`).
+    #[inline]
     pub const fn position(&self, node: NodeId) -> Option<usize> {
         if !self.contains(node) {
             return None;
@@ -387,6 +504,7 @@ impl NodeMask {
     }
 
     /// Returns an iterator over the nodes in ascending order (Linux: `for_each_node_mask`).
+    #[inline]
     pub const fn iter(&self) -> Iter {
         Iter {
             words: self.words,
@@ -394,8 +512,20 @@ impl NodeMask {
         }
     }
 
+    /// Returns an iterator over the nodes in ascending order that reads the mask in place
+    /// (unlike [`NodeMask::iter`], which copies it: a whole kilobyte at 1024 nodes).
+    #[inline]
+    pub(crate) const fn nodes(&self) -> Nodes<'_> {
+        Nodes {
+            words: &self.words,
+            word: 0,
+            bits: self.word(0),
+        }
+    }
+
     /// Returns the nodes in both masks (Linux: `nodes_and`).
     #[must_use]
+    #[inline]
     pub const fn and(&self, other: &Self) -> Self {
         let mut out = *self;
         let mut i = 0;
@@ -408,6 +538,7 @@ impl NodeMask {
 
     /// Returns the nodes in either mask (Linux: `nodes_or`).
     #[must_use]
+    #[inline]
     pub const fn or(&self, other: &Self) -> Self {
         let mut out = *self;
         let mut i = 0;
@@ -420,6 +551,7 @@ impl NodeMask {
 
     /// Returns the nodes in `self` but not in `other` (Linux: `nodes_andnot`).
     #[must_use]
+    #[inline]
     pub const fn and_not(&self, other: &Self) -> Self {
         let mut out = *self;
         let mut i = 0;
@@ -432,6 +564,7 @@ impl NodeMask {
 
     /// Returns the nodes in exactly one of the masks (Linux: `nodes_xor`).
     #[must_use]
+    #[inline]
     pub const fn xor(&self, other: &Self) -> Self {
         let mut out = *self;
         let mut i = 0;
@@ -445,11 +578,13 @@ impl NodeMask {
     /// Returns the nodes below `bound` that are not in the mask (Linux: `nodes_complement`
     /// with `bound == MAX_NUMNODES`, or `bitmap_complement` over `nr_node_ids` bits).
     #[must_use]
+    #[inline]
     pub const fn complement(&self, bound: usize) -> Self {
         Self::first_n(bound).and_not(self)
     }
 
     /// Returns whether every node of `self` is in `other` (Linux: `nodes_subset`).
+    #[inline]
     pub const fn is_subset(&self, other: &Self) -> bool {
         let mut i = 0;
         while i < WORDS {
@@ -462,6 +597,7 @@ impl NodeMask {
     }
 
     /// Returns whether the masks share a node (Linux: `nodes_intersects`).
+    #[inline]
     pub const fn intersects(&self, other: &Self) -> bool {
         let mut i = 0;
         while i < WORDS {
@@ -474,6 +610,29 @@ impl NodeMask {
     }
 }
 
+/// The nodes in one word: `popcnt` where the target has it; otherwise the software count,
+/// skipped for empty words (most words of a large mask on a small machine).
+#[inline]
+const fn count_word(w: u64) -> usize {
+    if cfg!(target_feature = "popcnt") || w != 0 {
+        w.count_ones() as usize
+    } else {
+        0
+    }
+}
+
+/// `ilx % count` for `count > 0`, with a 32-bit division when `ilx` fits 32 bits (a 64-bit
+/// division is several times slower on many x86-64 cores).
+#[inline]
+pub(crate) const fn remainder(ilx: u64, count: u32) -> u32 {
+    if ilx <= u32::MAX as u64 {
+        ilx as u32 % count
+    } else {
+        // Below `count`, so it fits.
+        (ilx % count as u64) as u32
+    }
+}
+
 impl fmt::Debug for NodeMask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "NodeMask({self})")
@@ -482,12 +641,14 @@ impl fmt::Debug for NodeMask {
 
 impl BitAnd for NodeMask {
     type Output = NodeMask;
+    #[inline]
     fn bitand(self, rhs: Self) -> Self {
         self.and(&rhs)
     }
 }
 
 impl BitAndAssign for NodeMask {
+    #[inline]
     fn bitand_assign(&mut self, rhs: Self) {
         *self = self.and(&rhs);
     }
@@ -495,12 +656,14 @@ impl BitAndAssign for NodeMask {
 
 impl BitOr for NodeMask {
     type Output = NodeMask;
+    #[inline]
     fn bitor(self, rhs: Self) -> Self {
         self.or(&rhs)
     }
 }
 
 impl BitOrAssign for NodeMask {
+    #[inline]
     fn bitor_assign(&mut self, rhs: Self) {
         *self = self.or(&rhs);
     }
@@ -508,6 +671,7 @@ impl BitOrAssign for NodeMask {
 
 impl Sub for NodeMask {
     type Output = NodeMask;
+    #[inline]
     fn sub(self, rhs: Self) -> Self {
         self.and_not(&rhs)
     }
@@ -516,6 +680,7 @@ impl Sub for NodeMask {
 impl Not for NodeMask {
     type Output = NodeMask;
     /// The complement within [`MAX_NUMNODES`] (Linux: `nodes_complement`).
+    #[inline]
     fn not(self) -> Self {
         self.complement(MAX_NUMNODES)
     }
@@ -540,6 +705,7 @@ impl Extend<NodeId> for NodeMask {
 }
 
 impl From<NodeId> for NodeMask {
+    #[inline]
     fn from(node: NodeId) -> Self {
         Self::from_node(node)
     }
@@ -548,6 +714,7 @@ impl From<NodeId> for NodeMask {
 impl IntoIterator for &NodeMask {
     type Item = NodeId;
     type IntoIter = Iter;
+    #[inline]
     fn into_iter(self) -> Iter {
         self.iter()
     }
@@ -556,6 +723,7 @@ impl IntoIterator for &NodeMask {
 impl IntoIterator for NodeMask {
     type Item = NodeId;
     type IntoIter = Iter;
+    #[inline]
     fn into_iter(self) -> Iter {
         self.iter()
     }
@@ -573,6 +741,7 @@ pub struct Iter {
 impl Iterator for Iter {
     type Item = NodeId;
 
+    #[inline]
     fn next(&mut self) -> Option<NodeId> {
         while let Some(slot) = self.words.get_mut(self.word) {
             let w = *slot;
@@ -587,6 +756,7 @@ impl Iterator for Iter {
         None
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let rest: usize = self
             .words
@@ -596,6 +766,94 @@ impl Iterator for Iter {
             .map(|w| w.count_ones() as usize)
             .sum();
         (rest, Some(rest))
+    }
+}
+
+/// A borrowing iterator over the nodes of a [`NodeMask`], in ascending order, word at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct Nodes<'a> {
+    words: &'a [u64; WORDS],
+    /// The word `bits` came from.
+    word: usize,
+    /// The bits of that word not returned yet.
+    bits: u64,
+}
+
+impl Iterator for Nodes<'_> {
+    type Item = NodeId;
+
+    #[inline]
+    fn next(&mut self) -> Option<NodeId> {
+        while self.bits == 0 {
+            self.word += 1;
+            self.bits = *self.words.get(self.word)?;
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        // `word < WORDS` and `bit < 64`: below `MAX_NUMNODES`.
+        Some(NodeId((self.word * WORD_BITS + bit) as u16))
+    }
+}
+
+/// Visits every node of a mask once, in `next_node_in` order, starting after a given node
+/// (`WORDS` is a power of two, so the word index wraps with a mask; Linux: repeated `next_node_in` from `il_prev`), reading the mask in place.
+///
+/// The walk starts in the word of the node after `after`, goes up to the last word, wraps to
+/// word 0 and ends with the bits of the first word at or below `after`: each word is read
+/// once, so a whole cycle costs O(words + nodes).
+#[derive(Clone, Debug)]
+pub(crate) struct Cycle<'a> {
+    words: &'a [u64; WORDS],
+    /// The first word visited.
+    start: usize,
+    /// Words visited so far after the first (0..=WORDS; WORDS is the first word again).
+    step: usize,
+    /// The bits of the current word not returned yet.
+    bits: u64,
+    /// The bits of the first word that belong to the first visit; the rest come last.
+    above: u64,
+}
+
+impl<'a> Cycle<'a> {
+    /// Starts the walk at `nodes.next_in(after)`; it yields `nodes.weight()` nodes.
+    #[inline]
+    pub(crate) const fn after(nodes: &'a NodeMask, after: NodeId) -> Self {
+        let from = (after.index() + 1) % MAX_NUMNODES;
+        let start = from / WORD_BITS;
+        let above = u64::MAX << (from % WORD_BITS);
+        Cycle {
+            words: &nodes.words,
+            start,
+            step: 0,
+            bits: nodes.word(start) & above,
+            above,
+        }
+    }
+}
+
+impl Iterator for Cycle<'_> {
+    type Item = NodeId;
+
+    #[inline]
+    fn next(&mut self) -> Option<NodeId> {
+        while self.bits == 0 {
+            if self.step >= WORDS {
+                return None;
+            }
+            self.step += 1;
+            let i = (self.start + self.step) & (WORDS - 1);
+            let w = *self.words.get(i)?;
+            self.bits = if self.step == WORDS {
+                w & !self.above
+            } else {
+                w
+            };
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        let word = (self.start + self.step) & (WORDS - 1);
+        // `word < WORDS` and `bit < 64`: below `MAX_NUMNODES`.
+        Some(NodeId((word * WORD_BITS + bit) as u16))
     }
 }
 

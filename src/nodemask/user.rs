@@ -10,7 +10,7 @@
 
 use super::{NodeMask, MAX_NUMNODES, WORDS, WORD_BITS};
 use crate::error::{Error, Result};
-use crate::PAGE_SIZE;
+use crate::page::PAGE_SIZE;
 
 /// The largest `maxnode - 1` Linux accepts: one page of bits.
 const MAX_USER_BITS: u64 = PAGE_SIZE * 8;

@@ -3,15 +3,21 @@
 
 use super::mode::{Mode, ModeFlags, PolicyFlags};
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::nodemask::{NodeId, NodeMask};
 
-/// The node sets a new policy is fitted to: the caller's cpuset and the nodes with memory.
+/// What a new policy is fitted to: the caller's cpuset, the nodes with memory, and the
+/// kernel release whose rules apply ([`Linux`], the default unless
+/// [`NodeContext::with_linux`] says otherwise).
 ///
 /// # Examples
 /// ```
 /// use mempolicy::policy::NodeContext;
+/// use mempolicy::Linux;
 /// let ctx = NodeContext::new("0-1".parse()?, "0-3".parse()?);
 /// assert_eq!(ctx.allowed().to_string(), "0-1");
+/// assert_eq!(ctx.linux, Linux::V7_3);
+/// assert_eq!(ctx.with_linux(Linux::V6_12).linux, Linux::V6_12);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -20,23 +26,31 @@ pub struct NodeContext {
     pub mems_allowed: NodeMask,
     /// The nodes that have memory (Linux: `node_states[N_MEMORY]`).
     pub memory_nodes: NodeMask,
+    /// The kernel release whose rules new policies follow; a policy keeps it for its
+    /// equality and rebinding ([`Linux::stores_user_nodemask`]).
+    pub linux: Linux,
 }
 
 impl NodeContext {
-    /// Returns a context with these cpuset nodes and memory nodes.
+    /// Returns a context with these cpuset nodes and memory nodes, for the default
+    /// [`Linux`] release.
     pub const fn new(mems_allowed: NodeMask, memory_nodes: NodeMask) -> Self {
         Self {
             mems_allowed,
             memory_nodes,
+            linux: Linux::V7_3,
         }
     }
 
     /// Returns a context without a cpuset restriction: every memory node is allowed.
     pub const fn unrestricted(memory_nodes: NodeMask) -> Self {
-        Self {
-            mems_allowed: memory_nodes,
-            memory_nodes,
-        }
+        Self::new(memory_nodes, memory_nodes)
+    }
+
+    /// Returns the same context for kernel release `linux`.
+    #[must_use]
+    pub const fn with_linux(self, linux: Linux) -> Self {
+        Self { linux, ..self }
     }
 
     /// Returns the nodes a policy may use: cpuset nodes that have memory (Linux: the
@@ -110,9 +124,13 @@ pub struct Mempolicy {
     /// The effective nodes: empty for `Local`, one node for `Preferred`, else non-empty.
     pub(super) nodes: NodeMask,
     pub(super) home_node: Option<NodeId>,
-    /// Linux's `w` union; its meaning follows `flags` (see `stores_user_nodemask`).
+    /// Linux's `w` union; its meaning follows `flags` and `linux` (see
+    /// `stores_user_nodemask`).
     pub(super) w: StoredMask,
     pub(super) origin: Origin,
+    /// The kernel release the policy was created under; it decides which flags keep the
+    /// caller's nodemask.
+    pub(super) linux: Linux,
 }
 
 impl Mempolicy {
@@ -154,8 +172,9 @@ impl Mempolicy {
     /// Returns `Ok(None)` for `Mode::Default` ("no policy": inherit). An empty `Preferred`
     /// becomes `Local`. The nodes are fitted to `ctx`: intersected with the allowed nodes, or
     /// for relative nodes mapped onto them by position; `Preferred` keeps the first node.
-    /// Static and relative policies keep `nodes` as given (the "user nodemask"), the others
-    /// remember the cpuset nodes for later rebinding.
+    /// Static and relative policies keep `nodes` as given (the "user nodemask"), and on
+    /// Linux 6.12 so do `NUMA_BALANCING` ones ([`Linux::stores_user_nodemask`]); the others
+    /// remember the cpuset nodes for later rebinding. The policy keeps `ctx.linux`.
     ///
     /// # Errors
     /// The checks of [`Mempolicy::sanitize_mode`] (repeated here, since the flags type admits
@@ -186,6 +205,7 @@ impl Mempolicy {
         let Some(mut pol) = Self::new_unfitted(mode, flags, nodes)? else {
             return Ok(None);
         };
+        pol.linux = ctx.linux;
         pol.fit(nodes, ctx)?;
         Ok(Some(pol))
     }
@@ -274,6 +294,7 @@ impl Mempolicy {
             home_node: None,
             w: StoredMask::CpusetMems(NodeMask::new()),
             origin: Origin::Created,
+            linux: Linux::V7_3,
         }))
     }
 
@@ -315,6 +336,7 @@ impl Mempolicy {
             home_node: None,
             w: StoredMask::CpusetMems(NodeMask::new()),
             origin: Origin::SystemDefault,
+            linux: Linux::V7_3,
         }
     }
 
@@ -330,6 +352,7 @@ impl Mempolicy {
             home_node: None,
             w: StoredMask::CpusetMems(NodeMask::new()),
             origin: Origin::NodePreferred,
+            linux: Linux::V7_3,
         }
     }
 
@@ -394,9 +417,17 @@ impl Mempolicy {
     }
 
     /// Returns whether the policy keeps the caller's nodemask (Linux:
-    /// `mpol_store_user_nodemask`): static or relative nodes.
+    /// `mpol_store_user_nodemask`): static or relative nodes, and on Linux 6.12 also
+    /// `NUMA_BALANCING` ([`Linux::stores_user_nodemask`]).
     pub const fn stores_user_nodemask(&self) -> bool {
-        self.flags.stores_user_nodemask()
+        self.linux.stores_user_nodemask(self.flags)
+    }
+
+    /// Returns the kernel release the policy was created under (the `linux` of its
+    /// [`NodeContext`]; the built-in and parsed policies, which have no flag it could
+    /// change, say [`Linux::V7_3`]).
+    pub const fn linux(&self) -> Linux {
+        self.linux
     }
 
     /// Returns the nodemask `get_mempolicy` reports: the caller's nodemask for static and

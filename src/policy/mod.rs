@@ -21,13 +21,32 @@
 //! # Which policies keep the caller's nodemask
 //!
 //! Linux stores either the caller's nodemask or the cpuset nodes in one union, chosen by
-//! `mpol_store_user_nodemask`. Linux 6.12 (and the L-next snapshot) tests *any* mode flag, so
-//! a `Bind | NUMA_BALANCING` policy keeps the caller's nodemask, reports it through
-//! `get_mempolicy`, and on rebind reads it back as if it were the old cpuset. Newer kernels
-//! test `MPOL_USER_NODEMASK_FLAGS` (static or relative) only. The recorded 6.12 kernel tells
-//! the two apart: with node 1 memoryless, `set_mempolicy(MPOL_BIND | MPOL_F_NUMA_BALANCING,
-//! {0,1})` then `get_mempolicy` reports `nodes=0-1` (the caller's mask, recording
-//! `smoke@n4ml1` L40), so this crate follows 6.12 ([`ModeFlags::STORES_USER_NODEMASK`]).
+//! `mpol_store_user_nodemask`, and the answer depends on the kernel release, which a policy
+//! takes from its [`NodeContext`] and keeps ([`Linux::stores_user_nodemask`]):
+//!
+//! * Linux 6.12 tests *any* mode flag, so a `Bind | NUMA_BALANCING` policy keeps the
+//!   caller's nodemask, reports it through `get_mempolicy`, compares it in `__mpol_equal`,
+//!   and on rebind reads it back as if it were the old cpuset. With node 1 memoryless,
+//!   `set_mempolicy(MPOL_BIND | MPOL_F_NUMA_BALANCING, {0,1})` then `get_mempolicy` reports
+//!   `nodes=0-1` on the recorded 6.12 kernel.
+//! * Linux 7.3 tests static and relative only (`MPOL_USER_NODEMASK_FLAGS`, since 7.0), so a
+//!   `NUMA_BALANCING` policy behaves like one without flags: `get_mempolicy` reports the
+//!   nodes in effect (`nodes=0` in the example), two VMAs whose policies differ only in the
+//!   caller's mask merge, and a cpuset change remaps from the remembered cpuset.
+//!
+//! ```
+//! use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext};
+//! use mempolicy::Linux;
+//! let memory = "0,2-3".parse()?; // node 1 has no memory
+//! for (linux, reported) in [(Linux::V6_12, "0-1"), (Linux::V7_3, "0")] {
+//!     let ctx = NodeContext::unrestricted(memory).with_linux(linux);
+//!     let pol = Mempolicy::create(Mode::Bind, ModeFlags::NUMA_BALANCING, &"0-1".parse()?, &ctx)?
+//!         .expect("a policy");
+//!     assert_eq!(pol.nodes().to_string(), "0");
+//!     assert_eq!(pol.user_visible_nodes().to_string(), reported);
+//! }
+//! # Ok::<(), mempolicy::Error>(())
+//! ```
 //!
 //! # Differences from Linux
 //!
@@ -49,6 +68,9 @@ pub use defaults::{boot_interleave_nodes, PolicyDefaults};
 pub use mode::{Mode, ModeFlags, PolicyFlags};
 pub use refs::{PolicyRef, PolicySlot};
 pub use text::parse_mpol;
+
+#[cfg(doc)]
+use crate::Linux;
 
 #[cfg(test)]
 mod tests;

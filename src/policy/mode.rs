@@ -126,19 +126,10 @@ bitflags::bitflags! {
 }
 
 impl ModeFlags {
-    /// Static and relative together: the pair `sanitize_mpol_flags` refuses (Linux:
-    /// `MPOL_USER_NODEMASK_FLAGS`).
+    /// Static and relative: the pair `sanitize_mpol_flags` refuses together, and the flags
+    /// that keep the caller's nodemask since Linux 7.0 (Linux: `MPOL_USER_NODEMASK_FLAGS`;
+    /// see [`Linux::stores_user_nodemask`](crate::Linux::stores_user_nodemask)).
     pub const USER_NODEMASK: ModeFlags = ModeFlags::STATIC_NODES.union(ModeFlags::RELATIVE_NODES);
-
-    /// The flags that make a policy keep the caller's nodemask in Linux 6.12: any mode flag
-    /// (Linux: `mpol_store_user_nodemask`, `flags & MPOL_MODE_FLAGS`; see the module docs).
-    pub const STORES_USER_NODEMASK: ModeFlags = ModeFlags::all();
-
-    /// Returns whether a policy with these flags stores the caller's nodemask instead of the
-    /// cpuset's (Linux 6.12: `mpol_store_user_nodemask`; see the module docs).
-    pub const fn stores_user_nodemask(self) -> bool {
-        self.intersects(Self::STORES_USER_NODEMASK)
-    }
 }
 
 impl fmt::Display for ModeFlags {

@@ -3,6 +3,7 @@ use alloc::string::ToString;
 use super::*;
 use crate::error::Error;
 use crate::nodemask::{NodeId, NodeMask};
+use crate::Linux;
 
 const STATIC: i32 = 1 << 15;
 const RELATIVE: i32 = 1 << 14;
@@ -187,13 +188,68 @@ fn numa_balancing_only_with_bind_and_preferred_many() {
 }
 
 #[test]
-fn balancing_policies_store_the_user_mask_as_linux_6_12_does() {
+fn balancing_policies_store_the_user_mask_on_linux_6_12_only() {
     // Linux 6.12 stores the caller's mask for any mode flag (recording smoke@n4ml1 L40).
-    let pol = set(2 | BALANCING, "1,5").unwrap().unwrap();
+    let ctx612 = ctx4().with_linux(Linux::V6_12);
+    let pol = policy(2 | BALANCING, "1,5", &ctx612);
+    assert_eq!(pol.linux(), Linux::V6_12);
     assert!(pol.stores_user_nodemask());
     assert_eq!(pol.stored_mask(), &StoredMask::User(mask("1,5")));
     assert_eq!(pol.user_visible_nodes(), mask("1,5"));
     assert_eq!(pol.nodes(), &mask("1"));
+    // Linux 7.3 keeps the cpuset instead and reports the nodes in effect (deltas L5-L10).
+    let pol = set(2 | BALANCING, "1,5").unwrap().unwrap();
+    assert_eq!(pol.linux(), Linux::V7_3);
+    assert!(!pol.stores_user_nodemask());
+    assert_eq!(pol.stored_mask(), &StoredMask::CpusetMems(mask("0-3")));
+    assert_eq!(pol.user_visible_nodes(), mask("1"));
+    let many = set(5 | BALANCING, "1-2,7").unwrap().unwrap();
+    assert_eq!(many.user_visible_nodes(), mask("1-2"));
+    // Static and relative keep the mask on both releases.
+    for linux in Linux::ALL {
+        let pol = policy(2 | STATIC, "0,5", &ctx4().with_linux(linux));
+        assert_eq!(pol.user_visible_nodes(), mask("0,5"));
+    }
+}
+
+#[test]
+fn balancing_policies_differing_in_the_user_mask_are_equal_on_linux_7_3() {
+    // deltas L16-L17: BIND|BALANCING {1,6} and {1} on adjacent ranges; memory 0-2.
+    for (linux, equal) in [(Linux::V6_12, false), (Linux::V7_3, true)] {
+        let c = NodeContext::unrestricted(mask("0-2")).with_linux(linux);
+        let a = policy(2 | BALANCING, "1,6", &c);
+        let b = policy(2 | BALANCING, "1", &c);
+        assert_eq!(a.is_equal(&b), equal, "{linux}");
+        assert_eq!(a.nodes(), b.nodes());
+    }
+}
+
+#[test]
+fn balancing_policies_rebind_from_the_cpuset_on_linux_7_3() {
+    // deltas L24-L28: BIND|BALANCING {1-2,6} on memory 0-2, then mems 0-1, then 0-2.
+    let c = NodeContext::unrestricted(mask("0-2"));
+    let mut new = policy(2 | BALANCING, "1-2,6", &c);
+    let mut old = policy(2 | BALANCING, "1-2,6", &c.with_linux(Linux::V6_12));
+    new.rebind(&mask("0-1"));
+    old.rebind(&mask("0-1"));
+    assert_eq!(new.user_visible_nodes(), mask("0-1"));
+    assert_eq!(old.user_visible_nodes(), mask("0-1"));
+    new.rebind(&mask("0-2"));
+    old.rebind(&mask("0-2"));
+    // 7.3 remaps {0,1} from mems 0-1 to 0-2 and reports the nodes; 6.12 reports the union,
+    // which now holds the new mems.
+    assert_eq!(new.user_visible_nodes(), mask("0-1"));
+    assert_eq!(old.user_visible_nodes(), mask("0-2"));
+    assert_eq!(old.nodes(), &mask("0-1"));
+    // The VMA policy of deltas L16 (bind {1}) through mems 0-1, 0-2, 0,2, 0-2: 7.3 ends on
+    // node 1 (numa_maps L34 "bind=balancing:1"), 6.12 on node 0.
+    for (linux, end) in [(Linux::V7_3, "1"), (Linux::V6_12, "0")] {
+        let mut pol = policy(2 | BALANCING, "1,6", &c.with_linux(linux));
+        for mems in ["0-1", "0-2", "0,2", "0-2"] {
+            pol.rebind(&mask(mems));
+        }
+        assert_eq!(pol.nodes(), &mask(end), "{linux}");
+    }
 }
 
 #[test]
@@ -249,7 +305,7 @@ fn nodes_outside_the_cpuset() {
 
 #[test]
 fn memoryless_nodes_count_out_of_relative_positions() {
-    // NOTES.md: RELATIVE 11 on 7 memory nodes (node 4 memoryless) is position 4, node 5.
+    // Recorded: RELATIVE 11 on 7 memory nodes (node 4 memoryless) is position 4, node 5.
     let c = NodeContext::new(mask("0-7"), mask("0-3,5-7"));
     assert_eq!(policy(3 | RELATIVE, "11", &c).nodes(), &mask("5"));
     assert_eq!(

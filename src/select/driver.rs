@@ -1,73 +1,109 @@
 //! The allocation driver: turns a [`Placement`] into frames of a frame source the embedder
-//! implements (Linux: `alloc_pages_mpol`, `alloc_pages_preferred_many`, and the zonelist walk
-//! of `__alloc_frozen_pages_noprof` → `prepare_alloc_pages` → `get_page_from_freelist`).
+//! implements (Linux: `alloc_pages_mpol`, `alloc_pages_preferred_many`, the bulk paths of
+//! `alloc_pages_bulk_mempolicy_noprof`, and the zonelist walk of
+//! `__alloc_frozen_pages_noprof` → `prepare_alloc_pages` → `get_page_from_freelist`).
 //!
 //! The driver decides *where* to try, in Linux's order; the [`FrameSource`] decides whether a
-//! zone can give the frames (free lists, watermarks, reclaim). Nothing here allocates, locks
-//! or panics.
+//! zone can give the frames (free lists, watermarks, reclaim) and hands them back. Nothing
+//! here allocates, locks or panics.
 
-use super::cache::ZoneCache;
-use super::context::{CpuContext, Machine, TaskContext, Vma};
-use super::pick::{cpuset_of, highest_zone, pick_alloc, pick_vma, Placement};
+use super::cache::{ListKey, ZoneCache};
+use super::context::{CpuContext, Globals, TaskContext, VmaPolicy};
+use super::pick::{cpuset_of, highest_zone, pick_alloc, pick_vma, policy_nodemask, Placement};
 use crate::error::{Error, Result};
 use crate::gfp::{self, GfpFlags, ZoneType};
-use crate::interleave::{WeightSource, NO_INTERLEAVE_INDEX};
+use crate::interleave::{self, BulkPlan, WeightSource, NO_INTERLEAVE_INDEX};
 use crate::nodemask::{NodeId, NodeMask};
+use crate::page::HPAGE_PMD_ORDER;
+use crate::policy::Mode;
 use crate::zonelist::Zonelists;
-
-/// The order of a PMD-sized transparent huge page with 4 KiB pages (Linux:
-/// `HPAGE_PMD_ORDER` on x86-64): allocations of this order with an interleave index get the
-/// THP rule of [`alloc_pages_mpol`].
-pub const HPAGE_PMD_ORDER: u32 = 9;
 
 /// The embedder's physical memory: free lists per node and zone (Linux: the buddy allocator
 /// behind `rmqueue`, with the watermark check and reclaim of `get_page_from_freelist` and the
 /// slow path).
 ///
-/// The driver calls [`FrameSource::try_take`] for each eligible zone in zonelist order and
-/// stops at the first `true`. The embedder may reclaim or compact inside the call when `gfp`
-/// allows it (`DIRECT_RECLAIM`), and should not when it carries `NORETRY` or lacks
+/// The driver calls [`FrameSource::take`] for each eligible zone in zonelist order and stops
+/// at the first frame it gets back. The embedder may reclaim or compact inside the call when
+/// `gfp` allows it (`DIRECT_RECLAIM`), and should not when it carries `NORETRY` or lacks
 /// `DIRECT_RECLAIM`.
+///
+/// A closure `FnMut(NodeId, ZoneType, u32, GfpFlags) -> Option<T>` is a frame source of
+/// frames `T`.
 pub trait FrameSource {
-    /// Takes `2^order` contiguous frames from `zone` of `node` for an allocation with
-    /// `gfp`, and returns whether it did.
-    fn try_take(&mut self, node: NodeId, zone: ZoneType, order: u32, gfp: GfpFlags) -> bool;
+    /// What the embedder hands back for `2^order` contiguous frames: a physical address, a
+    /// `struct page` pointer, a frame number.
+    type Frame;
+
+    /// Takes `2^order` contiguous frames from `zone` of `node` for an allocation with `gfp`,
+    /// or returns `None` if that zone cannot give them now.
+    fn take(
+        &mut self,
+        node: NodeId,
+        zone: ZoneType,
+        order: u32,
+        gfp: GfpFlags,
+    ) -> Option<Self::Frame>;
 }
 
-impl<F: FnMut(NodeId, ZoneType, u32, GfpFlags) -> bool> FrameSource for F {
-    fn try_take(&mut self, node: NodeId, zone: ZoneType, order: u32, gfp: GfpFlags) -> bool {
+impl<T, F> FrameSource for F
+where
+    F: FnMut(NodeId, ZoneType, u32, GfpFlags) -> Option<T>,
+{
+    type Frame = T;
+
+    #[inline]
+    fn take(&mut self, node: NodeId, zone: ZoneType, order: u32, gfp: GfpFlags) -> Option<T> {
         self(node, zone, order, gfp)
     }
 }
 
-/// Where an allocation was served (Linux: `page_to_nid(page)`, `page_zone(page)`).
+/// Frames the allocation got and where they came from (Linux: the `struct page *` returned,
+/// with `page_to_nid(page)` and `page_zone(page)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Served {
+#[must_use = "dropping a page leaks its frames"]
+pub struct Page<T> {
+    frame: T,
     node: NodeId,
     zone: ZoneType,
     gfp: GfpFlags,
     interleave_hit: bool,
 }
 
-impl Served {
+impl<T> Page<T> {
+    /// Returns the frames, as the frame source handed them back.
+    #[inline]
+    pub const fn frame(&self) -> &T {
+        &self.frame
+    }
+
+    /// Returns the frames, consuming the page.
+    #[inline]
+    pub fn into_frame(self) -> T {
+        self.frame
+    }
+
     /// Returns the node the frames came from.
+    #[inline]
     pub const fn node(&self) -> NodeId {
         self.node
     }
 
     /// Returns the zone the frames came from.
+    #[inline]
     pub const fn zone(&self) -> ZoneType {
         self.zone
     }
 
     /// Returns the flags of the attempt that succeeded (for `PreferredMany`'s first pass:
-    /// without direct reclaim; for the THP rule: with `THISNODE | NORETRY`).
+    /// without direct reclaim; for the huge-page rule: with `THISNODE | NORETRY`).
+    #[inline]
     pub const fn gfp(&self) -> GfpFlags {
         self.gfp
     }
 
     /// Returns whether an interleave policy's page landed on the node it picked (Linux:
     /// counts `NUMA_INTERLEAVE_HIT`).
+    #[inline]
     pub const fn is_interleave_hit(&self) -> bool {
         self.interleave_hit
     }
@@ -93,28 +129,44 @@ pub fn alloc_on_node<F>(
     nodemask: Option<&NodeMask>,
     mems_allowed: Option<&NodeMask>,
     frames: &mut F,
-) -> Result<Option<Served>>
+) -> Result<Option<Page<F::Frame>>>
 where
     F: FrameSource + ?Sized,
 {
-    let mut walk = Walk {
-        zonelists,
-        order,
-        mems_allowed,
-        cache: None,
-    };
-    walk.on_node(gfp, node, nodemask, frames)
+    Walk::new(zonelists, order, mems_allowed).on_node(gfp, node, nodemask, frames)
 }
 
 /// The parts of a zonelist walk that stay the same across the attempts of one allocation.
-struct Walk<'a, 'c> {
+pub(crate) struct Walk<'a, 'c> {
     zonelists: &'a Zonelists,
     order: u32,
     mems_allowed: Option<&'a NodeMask>,
-    cache: Option<&'c mut ZoneCache>,
+    /// The CPU's cache and the generation that names `zonelists` in it.
+    cache: Option<(&'c mut ZoneCache, u64)>,
 }
 
-impl Walk<'_, '_> {
+impl<'a, 'c> Walk<'a, 'c> {
+    /// A walk of `zonelists` for `2^order` frames within the cpuset `mems_allowed`.
+    pub(crate) const fn new(
+        zonelists: &'a Zonelists,
+        order: u32,
+        mems_allowed: Option<&'a NodeMask>,
+    ) -> Self {
+        Self {
+            zonelists,
+            order,
+            mems_allowed,
+            cache: None,
+        }
+    }
+
+    /// Lets the walk remember first zones in `cache`, where `zonelists` is the set of
+    /// `generation` (generations name sets uniquely for the owner of the cache).
+    pub(crate) fn with_cache(mut self, cache: Option<(&'c mut ZoneCache, u64)>) -> Self {
+        self.cache = cache;
+        self
+    }
+
     /// One attempt: `__alloc_frozen_pages_noprof(gfp, order, node, nodemask)`.
     fn on_node<F>(
         &mut self,
@@ -122,14 +174,15 @@ impl Walk<'_, '_> {
         node: NodeId,
         nodemask: Option<&NodeMask>,
         frames: &mut F,
-    ) -> Result<Option<Served>>
+    ) -> Result<Option<Page<F::Frame>>>
     where
         F: FrameSource + ?Sized,
     {
         let highest = highest_zone(gfp)?;
+        let kind = gfp::zonelist_for(gfp);
         let list = self
             .zonelists
-            .zonelist(node, gfp::zonelist_for(gfp))
+            .zonelist(node, kind)
             .ok_or(Error::InvalidNode(u64::from(node.as_u32())))?;
         let combined;
         let filter = match (nodemask, self.mems_allowed) {
@@ -140,16 +193,21 @@ impl Walk<'_, '_> {
             (Some(mask), None) | (None, Some(mask)) => Some(mask),
             (None, None) => None,
         };
-        let start = match self.cache.as_deref_mut() {
+        let start = match self.cache.as_mut() {
             None => 0,
-            Some(cache) => match cache.first_zone(list, highest, filter) {
-                Some((_, index)) => index,
-                None => return Ok(None),
-            },
+            Some((cache, generation)) => {
+                let key = ListKey {
+                    generation: *generation,
+                    node,
+                    kind,
+                };
+                cache.first_zone(key, list, highest, filter)
+            }
         };
         for zone in list.iter_from(start, highest, filter) {
-            if frames.try_take(zone.node(), zone.zone(), self.order, gfp) {
-                return Ok(Some(Served {
+            if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
+                return Ok(Some(Page {
+                    frame,
                     node: zone.node(),
                     zone: zone.zone(),
                     gfp,
@@ -159,63 +217,22 @@ impl Walk<'_, '_> {
         }
         Ok(None)
     }
-}
 
-/// Allocates `2^order` frames as `placement` says (Linux: `alloc_pages_mpol` after
-/// `policy_nodemask`).
-///
-/// * `PreferredMany`: first the placement's nodemask with `gfp | NOWARN` minus
-///   `DIRECT_RECLAIM` and `NOFAIL`, then every node with `gfp` (Linux:
-///   `alloc_pages_preferred_many`).
-/// * THP rule: `order == HPAGE_PMD_ORDER`, an interleave index (`ilx !=
-///   NO_INTERLEAVE_INDEX`), a non-interleave mode, and no nodemask or the node in it → first
-///   the node alone with `gfp | THISNODE | NORETRY`; if that fails and `gfp` lacks
-///   `DIRECT_RECLAIM`, nothing (`Ok(None)`); else the normal walk.
-/// * Otherwise one walk of the preferred node's zonelist within the nodemask.
-///
-/// `mems_allowed` is the task's cpuset (`None` in interrupt context or without cpusets).
-///
-/// # Errors
-/// As [`alloc_on_node`].
-pub fn alloc_pages_mpol<F>(
-    zonelists: &Zonelists,
-    placement: &Placement,
-    gfp: GfpFlags,
-    order: u32,
-    ilx: u64,
-    mems_allowed: Option<&NodeMask>,
-    frames: &mut F,
-) -> Result<Option<Served>>
-where
-    F: FrameSource + ?Sized,
-{
-    let mut walk = Walk {
-        zonelists,
-        order,
-        mems_allowed,
-        cache: None,
-    };
-    walk.mpol(placement, gfp, ilx, frames)
-}
-
-impl Walk<'_, '_> {
     /// The body of [`alloc_pages_mpol`].
-    fn mpol<F>(
+    pub(crate) fn mpol<F>(
         &mut self,
         placement: &Placement,
         gfp: GfpFlags,
         ilx: u64,
         frames: &mut F,
-    ) -> Result<Option<Served>>
+    ) -> Result<Option<Page<F::Frame>>>
     where
         F: FrameSource + ?Sized,
     {
         let node = placement.node();
         let nodemask = placement.nodemask();
         if placement.is_preferred_many() {
-            let first_gfp =
-                (gfp | GfpFlags::NOWARN) - (GfpFlags::DIRECT_RECLAIM | GfpFlags::NOFAIL);
-            let first = self.on_node(first_gfp, node, nodemask, frames)?;
+            let first = self.on_node(preferred_many_gfp(gfp), node, nodemask, frames)?;
             if first.is_some() {
                 return Ok(first);
             }
@@ -233,73 +250,362 @@ impl Walk<'_, '_> {
             }
         }
         let served = self.on_node(gfp, node, nodemask, frames)?;
-        Ok(served.map(|mut served| {
-            served.interleave_hit = placement.is_interleave() && served.node == node;
-            served
+        Ok(served.map(|mut page| {
+            page.interleave_hit = placement.is_interleave() && page.node == node;
+            page
         }))
+    }
+
+    /// Up to `out.len()` order-0 pages from `node`'s zonelist within `nodemask`, stopping at
+    /// the first failure (Linux: `alloc_pages_bulk_noprof(gfp, nid, nodemask, nr, array)`).
+    fn bulk_on_node<F>(
+        &mut self,
+        gfp: GfpFlags,
+        node: NodeId,
+        nodemask: Option<&NodeMask>,
+        out: &mut [Option<F::Frame>],
+        frames: &mut F,
+    ) -> Result<usize>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let mut filled = 0;
+        for slot in out.iter_mut() {
+            match self.on_node(gfp, node, nodemask, frames)? {
+                Some(page) => {
+                    *slot = Some(page.frame);
+                    filled += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(filled)
     }
 }
 
+/// The flags of `PreferredMany`'s first pass: no direct reclaim, no `NOFAIL`, no warning
+/// (Linux: `alloc_pages_preferred_many`).
+const fn preferred_many_gfp(gfp: GfpFlags) -> GfpFlags {
+    GfpFlags::from_bits_retain(
+        (gfp.bits() | GfpFlags::NOWARN.bits())
+            & !(GfpFlags::DIRECT_RECLAIM.bits() | GfpFlags::NOFAIL.bits()),
+    )
+}
+
+/// Allocates `2^order` frames as `placement` says (Linux: `alloc_pages_mpol` after
+/// `policy_nodemask`).
+///
+/// * `PreferredMany`: first the placement's nodemask with `gfp | NOWARN` minus
+///   `DIRECT_RECLAIM` and `NOFAIL`, then every node with `gfp` (Linux:
+///   `alloc_pages_preferred_many`).
+/// * Huge-page rule: `order == HPAGE_PMD_ORDER`, an interleave index (`ilx !=
+///   NO_INTERLEAVE_INDEX`), a non-interleave mode, and no nodemask or the node in it → first
+///   the node alone with `gfp | THISNODE | NORETRY`; if that fails and `gfp` lacks
+///   `DIRECT_RECLAIM`, nothing (`Ok(None)`); else the normal walk.
+/// * Otherwise one walk of the preferred node's zonelist within the nodemask.
+///
+/// `mems_allowed` is the task's cpuset (`None` in interrupt context or without cpusets).
+///
+/// # Errors
+/// As [`alloc_on_node`].
+pub fn alloc_pages_mpol<F>(
+    zonelists: &Zonelists,
+    placement: &Placement,
+    gfp: GfpFlags,
+    order: u32,
+    ilx: u64,
+    mems_allowed: Option<&NodeMask>,
+    frames: &mut F,
+) -> Result<Option<Page<F::Frame>>>
+where
+    F: FrameSource + ?Sized,
+{
+    Walk::new(zonelists, order, mems_allowed).mpol(placement, gfp, ilx, frames)
+}
+
 /// Allocates `2^order` frames for the current task (Linux: `alloc_pages(gfp, order)`):
-/// [`pick_alloc`] then [`alloc_pages_mpol`] with no interleave index, using the task's
-/// [`ZoneCache`] if it has one.
+/// [`pick_alloc`] then [`alloc_pages_mpol`] with no interleave index.
 ///
 /// # Errors
 /// As [`alloc_on_node`]; a bad `gfp` is reported before the cursor moves.
+///
+/// # Examples
+/// ```
+/// use mempolicy::gfp::{GfpFlags, ZoneType};
+/// use mempolicy::interleave::{InterleaveCursor, Uniform};
+/// use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+/// use mempolicy::select::{self, CpuContext, Globals, TaskContext};
+/// use mempolicy::topology::Topology;
+/// use mempolicy::zonelist::Zonelists;
+/// use mempolicy::NodeId;
+/// let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256")?;
+/// let lists = Zonelists::build(&topo);
+/// let defaults = PolicyDefaults::new();
+/// let globals = Globals::new(&topo, &lists, &defaults, &Uniform);
+/// let ctx = NodeContext::unrestricted(*topo.memory_nodes());
+/// let bind = Mempolicy::create(Mode::Bind, ModeFlags::empty(), &"1-3".parse()?, &ctx)?;
+/// let mut cursor = InterleaveCursor::new();
+/// let mut task = TaskContext::new(bind.as_ref(), &mut cursor);
+/// // Node 2 is full: the walk of node 0's list (0 2 1 3) within 1-3 goes on to node 1.
+/// let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| (node.as_u32() != 2).then_some(node);
+/// let cpu = CpuContext::task(NodeId::new(0));
+/// let page = select::alloc_pages(&globals, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut frames)?;
+/// assert_eq!(page.map(|p| p.node().as_u32()), Some(1));
+/// # Ok::<(), mempolicy::Error>(())
+/// ```
 pub fn alloc_pages<W, F>(
-    machine: &Machine<'_, W>,
+    globals: &Globals<'_, W>,
     task: &mut TaskContext<'_>,
     cpu: CpuContext,
     gfp: GfpFlags,
     order: u32,
     frames: &mut F,
-) -> Result<Option<Served>>
+) -> Result<Option<Page<F::Frame>>>
 where
     W: WeightSource + ?Sized,
     F: FrameSource + ?Sized,
 {
-    let placement = pick_alloc(machine, task, cpu, gfp)?;
-    let mems_allowed = cpuset_of(task, cpu);
-    let mut walk = Walk {
-        zonelists: machine.zonelists(),
-        order,
-        mems_allowed,
-        cache: task.zone_cache(),
-    };
-    walk.mpol(&placement, gfp, NO_INTERLEAVE_INDEX, frames)
+    alloc_pages_walk(globals, task, cpu, gfp, order, frames, None)
 }
 
-/// Allocates the `2^order` frames backing the page at `addr` of `vma` (Linux:
-/// `vma_alloc_folio(gfp, order, vma, addr)`): [`pick_vma`] then [`alloc_pages_mpol`] with the
-/// page's interleave index, using the task's [`ZoneCache`] if it has one.
+/// A CPU's zone cache and the generation of the zonelists it is used with.
+pub(crate) type CacheRef<'c> = Option<(&'c mut ZoneCache, u64)>;
+
+/// [`alloc_pages`] with the CPU's zone cache.
+pub(crate) fn alloc_pages_walk<W, F>(
+    globals: &Globals<'_, W>,
+    task: &mut TaskContext<'_>,
+    cpu: CpuContext,
+    gfp: GfpFlags,
+    order: u32,
+    frames: &mut F,
+    cache: CacheRef<'_>,
+) -> Result<Option<Page<F::Frame>>>
+where
+    W: WeightSource + ?Sized,
+    F: FrameSource + ?Sized,
+{
+    let placement = pick_alloc(globals, task, cpu, gfp)?;
+    Walk::new(globals.zonelists(), order, cpuset_of(task, cpu))
+        .with_cache(cache)
+        .mpol(&placement, gfp, NO_INTERLEAVE_INDEX, frames)
+}
+
+/// Allocates the `2^order` frames backing a page of a mapping (Linux: `vma_alloc_folio(gfp,
+/// order, vma, addr)`): [`pick_vma`] then [`alloc_pages_mpol`] with the page's interleave
+/// index. `vma` must describe the page for this `order`.
 ///
 /// # Errors
 /// As [`alloc_on_node`].
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the inputs of vma_alloc_folio plus the machine, task, CPU and frame source"
-)]
 pub fn alloc_vma<'a, W, F>(
-    machine: &Machine<'a, W>,
-    task: &mut TaskContext<'a>,
+    globals: &Globals<'a, W>,
+    task: &mut TaskContext<'_>,
     cpu: CpuContext,
-    vma: &Vma<'a>,
-    addr: u64,
-    order: u32,
+    vma: &VmaPolicy<'a>,
     gfp: GfpFlags,
+    order: u32,
     frames: &mut F,
-) -> Result<Option<Served>>
+) -> Result<Option<Page<F::Frame>>>
 where
     W: WeightSource + ?Sized,
     F: FrameSource + ?Sized,
 {
-    let (placement, ilx) = pick_vma(machine, task, cpu, vma, addr, order, gfp)?;
+    alloc_vma_walk(globals, task, cpu, vma, gfp, order, frames, None)
+}
+
+/// [`alloc_vma`] with the CPU's zone cache.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the inputs of vma_alloc_folio plus the machine, task, CPU, frames and cache"
+)]
+pub(crate) fn alloc_vma_walk<'a, W, F>(
+    globals: &Globals<'a, W>,
+    task: &mut TaskContext<'_>,
+    cpu: CpuContext,
+    vma: &VmaPolicy<'a>,
+    gfp: GfpFlags,
+    order: u32,
+    frames: &mut F,
+    cache: CacheRef<'_>,
+) -> Result<Option<Page<F::Frame>>>
+where
+    W: WeightSource + ?Sized,
+    F: FrameSource + ?Sized,
+{
+    let (placement, ilx) = pick_vma(globals, task, cpu, vma, gfp)?;
+    Walk::new(globals.zonelists(), order, cpuset_of(task, cpu))
+        .with_cache(cache)
+        .mpol(&placement, gfp, ilx, frames)
+}
+
+/// Allocates order-0 pages for every empty slot of `out` under the task's policy, in
+/// Linux's order, and returns how many slots it filled (Linux:
+/// `alloc_pages_bulk_mempolicy_noprof`).
+///
+/// * Interleave: the pages are split over the policy's nodes as
+///   [`bulk_interleave_plan`](interleave::bulk_interleave_plan) says (the cursor moves once
+///   per node); weighted interleave as
+///   [`bulk_weighted_plan`](interleave::bulk_weighted_plan) says.
+/// * `PreferredMany`: first within the policy's nodes without direct reclaim, the rest from
+///   any node (Linux: `alloc_pages_bulk_preferred_many`).
+/// * Otherwise one bulk allocation at the placement's node within its nodemask.
+///
+/// Each node's share is allocated page by page along that node's zonelist and stops at the
+/// first failure (the bulk allocator then hands back fewer pages, as Linux's does).
+/// In interrupt context or with `__GFP_THISNODE` the default (local) policy applies.
+///
+/// # Errors
+/// As [`alloc_on_node`]; a bad `gfp` is reported before anything moves.
+pub fn alloc_bulk<W, F>(
+    globals: &Globals<'_, W>,
+    task: &mut TaskContext<'_>,
+    cpu: CpuContext,
+    gfp: GfpFlags,
+    out: &mut [Option<F::Frame>],
+    frames: &mut F,
+) -> Result<usize>
+where
+    W: WeightSource + ?Sized,
+    F: FrameSource + ?Sized,
+{
+    alloc_bulk_walk(globals, task, cpu, gfp, out, frames, None)
+}
+
+/// [`alloc_bulk`] with the CPU's zone cache.
+pub(crate) fn alloc_bulk_walk<W, F>(
+    globals: &Globals<'_, W>,
+    task: &mut TaskContext<'_>,
+    cpu: CpuContext,
+    gfp: GfpFlags,
+    out: &mut [Option<F::Frame>],
+    frames: &mut F,
+    cache: CacheRef<'_>,
+) -> Result<usize>
+where
+    W: WeightSource + ?Sized,
+    F: FrameSource + ?Sized,
+{
+    highest_zone(gfp)?;
     let mems_allowed = cpuset_of(task, cpu);
-    let mut walk = Walk {
-        zonelists: machine.zonelists(),
-        order,
-        mems_allowed,
-        cache: task.zone_cache(),
-    };
-    walk.mpol(&placement, gfp, ilx, frames)
+    let mut walk = Walk::new(globals.zonelists(), 0, mems_allowed).with_cache(cache);
+    let policy = super::context::alloc_policy(globals, task.policy(), cpu, gfp);
+    // The empty slots, in order; filled ones are kept (Linux skips non-NULL entries).
+    let mut empty = Empty::new(out);
+    match policy.mode() {
+        Mode::Interleave | Mode::WeightedInterleave => {
+            let mut plan = BulkPlan::new();
+            let wanted = empty.remaining() as u64;
+            if policy.mode() == Mode::Interleave {
+                interleave::bulk_interleave_plan(task.cursor(), policy.nodes(), wanted, &mut plan);
+            } else {
+                let weights = globals.weights();
+                interleave::bulk_weighted_plan(
+                    task.cursor(),
+                    policy.nodes(),
+                    weights,
+                    wanted,
+                    &mut plan,
+                );
+            }
+            for &(node, pages) in &plan {
+                empty.fill(pages, |slots| {
+                    walk.bulk_on_node(gfp, node, None, slots, frames)
+                })?;
+            }
+        }
+        Mode::PreferredMany => {
+            let first_gfp = preferred_many_gfp(gfp);
+            let nodes = *policy.nodes();
+            let all = empty.remaining() as u64;
+            empty.fill(all, |slots| {
+                walk.bulk_on_node(first_gfp, cpu.node(), Some(&nodes), slots, frames)
+            })?;
+            let rest = empty.remaining() as u64;
+            empty.fill(rest, |slots| {
+                walk.bulk_on_node(gfp, cpu.node(), None, slots, frames)
+            })?;
+        }
+        _ => {
+            let placement = policy_nodemask(
+                policy,
+                gfp,
+                NO_INTERLEAVE_INDEX,
+                cpu.node(),
+                task.cursor(),
+                mems_allowed,
+                globals,
+            )?;
+            let all = empty.remaining() as u64;
+            let node = placement.node();
+            let mask = placement.nodemask().copied();
+            empty.fill(all, |slots| {
+                walk.bulk_on_node(gfp, node, mask.as_ref(), slots, frames)
+            })?;
+        }
+    }
+    Ok(empty.filled())
+}
+
+/// The empty slots of a bulk request's output, handed out in order.
+struct Empty<'o, T> {
+    out: &'o mut [Option<T>],
+    /// Slots before this index are done (filled before the call or by it).
+    next: usize,
+}
+
+impl<'o, T> Empty<'o, T> {
+    fn new(out: &'o mut [Option<T>]) -> Self {
+        let mut empty = Self { out, next: 0 };
+        empty.skip_filled();
+        empty
+    }
+
+    /// Moves past slots that already hold a frame.
+    fn skip_filled(&mut self) {
+        while self.out.get(self.next).is_some_and(Option::is_some) {
+            self.next += 1;
+        }
+    }
+
+    /// Empty slots left.
+    fn remaining(&self) -> usize {
+        self.out
+            .get(self.next..)
+            .map_or(0, |rest| rest.iter().filter(|s| s.is_none()).count())
+    }
+
+    /// Slots that hold a frame now (Linux: the bulk allocator's return value).
+    fn filled(&self) -> usize {
+        self.out.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Lets `alloc` fill up to `pages` empty slots, one run of consecutive empty slots at a
+    /// time; stops when it fills fewer than it was given.
+    fn fill(
+        &mut self,
+        mut pages: u64,
+        mut alloc: impl FnMut(&mut [Option<T>]) -> Result<usize>,
+    ) -> Result<()> {
+        while pages > 0 {
+            self.skip_filled();
+            let Some(rest) = self.out.get_mut(self.next..) else {
+                return Ok(());
+            };
+            let run = rest.iter().take_while(|s| s.is_none()).count();
+            let take = usize::try_from(pages).map_or(run, |p| p.min(run));
+            let Some(slots) = rest.get_mut(..take) else {
+                return Ok(());
+            };
+            if slots.is_empty() {
+                return Ok(());
+            }
+            let got = alloc(slots)?;
+            self.next += got;
+            pages -= got as u64;
+            if got < take {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
 }

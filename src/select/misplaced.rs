@@ -1,12 +1,13 @@
 //! Whether a page sits where its policy wants it, for NUMA balancing (Linux:
 //! `mpol_misplaced`).
 
-use super::pick::highest_zone;
+use crate::gfp;
+use crate::gfp::ZonelistKind;
 use crate::gfp::{GfpFlags, ZoneType};
 use crate::interleave::{self, WeightSource};
 use crate::nodemask::NodeId;
 use crate::policy::{Mempolicy, Mode, PolicyFlags};
-use crate::zonelist::{ZonelistKind, Zonelists};
+use crate::zonelist::Zonelists;
 
 /// Returns the node a page on `page_node` should move to under `policy`, or `None` if it is
 /// fine where it is (Linux: `mpol_misplaced`, `NUMA_NO_NODE` is `None`).
@@ -92,7 +93,7 @@ where
                 if nodes.contains(page_node) {
                     return None;
                 }
-                let highest = highest_zone(GfpFlags::GFP_HIGHUSER).unwrap_or(ZoneType::Normal);
+                let highest = gfp::highest_zone(GfpFlags::GFP_HIGHUSER).unwrap_or(ZoneType::Normal);
                 zonelists
                     .zonelist(this_node, ZonelistKind::Fallback)?
                     .first_zone(highest, Some(nodes))?

@@ -1,54 +1,34 @@
 //! From a policy to a placement: which node and zones one allocation tries, the allocation
 //! walk over a frame source the embedder implements, and where NUMA balancing should move a
-//! page (Linux: `get_vma_policy`, `get_task_policy`, `policy_nodemask`, `alloc_pages_mpol`,
+//! page (Linux: `get_task_policy`, `get_vma_policy`, `policy_nodemask`, `alloc_pages_mpol`,
 //! `alloc_pages_preferred_many`, `alloc_pages`/`alloc_frozen_pages_noprof`,
-//! `vma_alloc_folio`, `mempolicy_slab_node`, `mpol_misplaced` in `mm/mempolicy.c`, and
-//! `prepare_alloc_pages` plus the zonelist walk of `get_page_from_freelist` in
-//! `mm/page_alloc.c`).
+//! `vma_alloc_folio`, `alloc_pages_bulk_mempolicy_noprof`, `mempolicy_slab_node`,
+//! `mpol_misplaced` in `mm/mempolicy.c`, and `prepare_alloc_pages` plus the zonelist walk of
+//! `get_page_from_freelist` in `mm/page_alloc.c`).
+//!
+//! This is the layer below [`crate::machine`]: pure functions of borrowed inputs. A kernel
+//! normally calls the [`Cpu`](crate::machine::Cpu) entry points, which read the live machine
+//! state and call these; the functions here are for embedders that keep that state their own
+//! way, and for tests.
 //!
 //! | Linux | here |
 //! |---|---|
 //! | `get_task_policy` | [`task_policy`] |
 //! | policy choice of `alloc_frozen_pages_noprof` | [`alloc_policy`] |
-//! | `get_vma_policy`, `vm_ops->get_policy` | [`vma_policy`], [`SharedPolicy`] |
+//! | `get_vma_policy` | [`VmaPolicy`], [`vma_policy`] |
 //! | `policy_nodemask` | [`policy_nodemask`] → [`Placement`] |
 //! | `alloc_pages` / `vma_alloc_folio` (pick only) | [`pick_alloc`] / [`pick_vma`] |
 //! | `alloc_pages_mpol`, `alloc_pages_preferred_many` | [`alloc_pages_mpol`] |
 //! | `__alloc_frozen_pages_noprof` (zonelist walk) | [`alloc_on_node`] over a [`FrameSource`] |
-//! | `alloc_pages` / `vma_alloc_folio` (whole) | [`alloc_pages`] / [`alloc_vma`] |
+//! | `alloc_pages` / `vma_alloc_folio` (whole) | [`alloc_pages`] / [`alloc_vma`] → [`Page`] |
+//! | `alloc_pages_bulk_mempolicy_noprof` | [`alloc_bulk`] |
 //! | `mempolicy_slab_node` | [`slab_node`] |
 //! | `mpol_misplaced` | [`mpol_misplaced`] |
-//! | `first_zones_zonelist` (cached per CPU) | [`ZoneCache`] |
 //!
-//! Inputs are borrowed bundles: [`Machine`] (topology, zonelists, built-in policies,
+//! Inputs are borrowed bundles: [`Globals`] (topology, zonelists, built-in policies,
 //! weights), [`TaskContext`] (task policy, interleave cursor, cpuset), [`CpuContext`] (this
-//! CPU's node, interrupt context) and [`Vma`]. No function here allocates, locks or panics;
-//! bad GFP flags are an [`Error`](crate::Error).
-//!
-//! # Example
-//! ```
-//! use mempolicy::gfp::{GfpFlags, ZoneType};
-//! use mempolicy::interleave::{InterleaveCursor, Uniform};
-//! use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-//! use mempolicy::select::{self, CpuContext, Machine, TaskContext};
-//! use mempolicy::topology::Topology;
-//! use mempolicy::zonelist::Zonelists;
-//! use mempolicy::NodeId;
-//! let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256")?;
-//! let lists = Zonelists::build(&topo);
-//! let defaults = PolicyDefaults::new();
-//! let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
-//! let ctx = NodeContext::unrestricted(*topo.memory_nodes());
-//! let bind = Mempolicy::create(Mode::Bind, ModeFlags::empty(), &"1-3".parse()?, &ctx)?;
-//! let mut cursor = InterleaveCursor::new();
-//! let mut task = TaskContext::new(bind.as_ref(), &mut cursor);
-//! // Node 2 is full: the walk of node 0's list (0 2 1 3) within 1-3 goes on to node 1.
-//! let mut frames = |node: NodeId, _zone: ZoneType, _order: u32, _gfp: GfpFlags| node.as_u32() != 2;
-//! let cpu = CpuContext::task(NodeId::new(0));
-//! let served = select::alloc_pages(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL, 0, &mut frames)?;
-//! assert_eq!(served.map(|s| s.node().as_u32()), Some(1));
-//! # Ok::<(), mempolicy::Error>(())
-//! ```
+//! CPU's node, interrupt context) and [`VmaPolicy`] (a mapping's policy for one page). No
+//! function here allocates, locks or panics; bad GFP flags are an [`Error`](crate::Error).
 //!
 //! # Differences from Linux
 //!
@@ -65,7 +45,11 @@
 //!   [`policy_nodemask`].
 //! * Linux's `mems_allowed_seq` retry loops have no counterpart: the caller passes one
 //!   consistent policy.
-//! * THP support is assumed configured; `HPAGE_PMD_ORDER` is x86-64's 9.
+//! * Bulk allocations take each page along its node's zonelist; Linux's bulk fast path takes
+//!   them from the first zone that passes the watermark and falls back to one single-page
+//!   allocation, which the frame source sees as the same sequence of requests.
+//! * Transparent huge pages are assumed configured; the huge-page order is
+//!   [`HPAGE_PMD_ORDER`](crate::page::HPAGE_PMD_ORDER).
 
 mod cache;
 mod context;
@@ -73,14 +57,14 @@ mod driver;
 mod misplaced;
 mod pick;
 
-pub use cache::ZoneCache;
+pub(crate) use cache::ZoneCache;
 pub use context::{
-    alloc_policy, task_policy, vma_policy, CpuContext, Machine, PolicyHandle, SharedPolicy,
-    TaskContext, Vma, PAGE_SHIFT,
+    alloc_policy, task_policy, vma_policy, CpuContext, Globals, TaskContext, VmaPolicy,
 };
 pub use driver::{
-    alloc_on_node, alloc_pages, alloc_pages_mpol, alloc_vma, FrameSource, Served, HPAGE_PMD_ORDER,
+    alloc_bulk, alloc_on_node, alloc_pages, alloc_pages_mpol, alloc_vma, FrameSource, Page,
 };
+pub(crate) use driver::{alloc_bulk_walk, alloc_pages_walk, alloc_vma_walk, CacheRef, Walk};
 pub use misplaced::mpol_misplaced;
 pub use pick::{pick_alloc, pick_vma, policy_nodemask, slab_node, Placement};
 

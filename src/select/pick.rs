@@ -1,13 +1,13 @@
 //! The pick for one allocation: preferred node, optional nodemask, zonelist kind (Linux:
 //! `policy_nodemask`, the mode tests of `alloc_pages_mpol`, and `mempolicy_slab_node`).
 
-use super::context::{alloc_policy, vma_policy, CpuContext, Machine, TaskContext, Vma};
+use super::context::{alloc_policy, vma_policy, CpuContext, Globals, TaskContext, VmaPolicy};
 use crate::error::{Error, Result};
-use crate::gfp::{self, GfpFlags, ZoneType};
+use crate::gfp::{self, GfpFlags, ZoneType, ZonelistKind};
 use crate::interleave::{self, InterleaveCursor, WeightSource, NO_INTERLEAVE_INDEX};
 use crate::nodemask::{NodeId, NodeMask};
 use crate::policy::{Mempolicy, Mode};
-use crate::zonelist::{self, ZonelistKind};
+use crate::zonelist;
 
 /// Where one allocation should go (Linux: the `nid` and the nodemask `policy_nodemask`
 /// returns, with the zone bound and zonelist `prepare_alloc_pages` derives from the GFP
@@ -94,7 +94,7 @@ pub fn policy_nodemask<W>(
     node: NodeId,
     cursor: &mut InterleaveCursor,
     mems_allowed: Option<&NodeMask>,
-    machine: &Machine<'_, W>,
+    globals: &Globals<'_, W>,
 ) -> Result<Placement>
 where
     W: WeightSource + ?Sized,
@@ -122,7 +122,7 @@ where
         }
         Mode::Bind => {
             let cpuset_ok = mems_allowed.is_none_or(|allowed| nodes.intersects(allowed));
-            if cpuset_ok && zonelist::apply_policy_zone(nodes, highest, machine.topology()) {
+            if cpuset_ok && zonelist::apply_policy_zone(nodes, highest, globals.topology()) {
                 placement.nodemask = Some(*nodes);
             }
             if let Some(home) = policy.home_node() {
@@ -135,7 +135,7 @@ where
             }
         }
         Mode::Interleave | Mode::WeightedInterleave => {
-            placement.node = interleave_pick(policy, ilx, node, cursor, machine.weights());
+            placement.node = interleave_pick(policy, ilx, node, cursor, globals.weights());
         }
         Mode::Local | Mode::Default => {}
     }
@@ -163,86 +163,20 @@ where
     let dynamic = ilx == NO_INTERLEAVE_INDEX;
     let pick = match (policy.mode(), dynamic) {
         (Mode::WeightedInterleave, true) => cursor.next_weighted(nodes, weights),
-        (Mode::WeightedInterleave, false) => weighted_nid(nodes, ilx, weights),
+        (Mode::WeightedInterleave, false) => {
+            interleave::weighted_interleave_nid(nodes, ilx, weights)
+        }
         (_, true) => cursor.next_interleave(nodes),
         (_, false) => interleave::interleave_nid(nodes, ilx),
     };
     pick.unwrap_or(node)
 }
 
-/// Up to this many nodes, [`weighted_nid`] reads the weights into a stack buffer.
-const SMALL_MASK: usize = 16;
-
-/// The static weighted-interleave pick (Linux: `weighted_interleave_nid`), equal to
-/// [`interleave::weighted_interleave_nid`] (a unit test checks it), without copying a whole
-/// `MAX_NUMNODES` weight table for small masks: each weight of the mask's nodes is read once
-/// into a small buffer, summed, and walked.
-pub(super) fn weighted_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
-where
-    W: WeightSource + ?Sized,
-{
-    const NODE_0: NodeId = NodeId::new(0);
-    let mut ids = [NODE_0; SMALL_MASK];
-    let mut own = [0u8; SMALL_MASK];
-    let mut count = 0;
-    let mut total = 0u32;
-    for node in nodes {
-        let (Some(id), Some(weight)) = (ids.get_mut(count), own.get_mut(count)) else {
-            return interleave::weighted_interleave_nid(nodes, ilx, weights);
-        };
-        *id = node;
-        // Linux stores no zero weight; the interleave pickers read one as 1.
-        *weight = weights.weight(node).max(1);
-        total += u32::from(*weight);
-        count += 1;
-    }
-    if total == 0 {
-        return None;
-    }
-    // The remainder is below `total`, which fits `u32`.
-    let mut target = (ilx % u64::from(total)) as u32;
-    for (id, weight) in ids.iter().zip(&own).take(count) {
-        let weight = u32::from(*weight);
-        if target < weight {
-            return Some(*id);
-        }
-        target -= weight;
-    }
-    nodes.last()
-}
-
-/// The highest zone for each value of the four zone modifier bits on x86-64, `None` for the
-/// contradictory ones: [`gfp::zone_for`] as a table that returns in a register.
-///
-/// `gfp::zone_for` returns its `Result` through memory, and reading it back costs more than
-/// the rest of a local pick; a unit test checks that this table agrees with it.
-const ZONE_TABLE: [Option<ZoneType>; 16] = {
-    use ZoneType::{Dma, Dma32, Movable, Normal};
-    [
-        Some(Normal),  // none
-        Some(Dma),     // DMA
-        Some(Normal),  // HIGHMEM (no ZONE_HIGHMEM on x86-64)
-        None,          // DMA | HIGHMEM
-        Some(Dma32),   // DMA32
-        None,          // DMA32 | DMA
-        None,          // DMA32 | HIGHMEM
-        None,          // DMA32 | HIGHMEM | DMA
-        Some(Normal),  // MOVABLE
-        Some(Dma),     // MOVABLE | DMA
-        Some(Movable), // MOVABLE | HIGHMEM
-        None,          // MOVABLE | HIGHMEM | DMA
-        Some(Dma32),   // MOVABLE | DMA32
-        None,
-        None,
-        None,
-    ]
-};
-
-/// Returns the highest zone `gfp` allows (Linux: `gfp_zone()`), like [`gfp::zone_for`].
+/// Returns the highest zone `gfp` allows (Linux: `gfp_zone()`), or the error of
+/// [`gfp::zone_for`].
 #[inline]
 pub(super) fn highest_zone(gfp: GfpFlags) -> Result<ZoneType> {
-    let bits = gfp.bits() & GfpFlags::ZONEMASK.bits();
-    match ZONE_TABLE.get(bits as usize).copied().flatten() {
+    match gfp::highest_zone(gfp) {
         Some(zone) => Ok(zone),
         None => Err(Error::ConflictingZoneFlags(gfp.bits())),
     }
@@ -264,28 +198,29 @@ pub(super) fn highest_zone(gfp: GfpFlags) -> Result<ZoneType> {
 /// use mempolicy::gfp::GfpFlags;
 /// use mempolicy::interleave::{InterleaveCursor, Uniform};
 /// use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-/// use mempolicy::select::{self, CpuContext, Machine, TaskContext};
+/// use mempolicy::select::{self, CpuContext, Globals, TaskContext};
 /// use mempolicy::topology::Topology;
 /// use mempolicy::zonelist::Zonelists;
 /// use mempolicy::NodeId;
 /// let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256")?;
 /// let lists = Zonelists::build(&topo);
 /// let defaults = PolicyDefaults::new();
-/// let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
+/// let globals = Globals::new(&topo, &lists, &defaults, &Uniform);
 /// let ctx = NodeContext::unrestricted(*topo.memory_nodes());
 /// let pol = Mempolicy::create(Mode::Interleave, ModeFlags::empty(), &"1-2".parse()?, &ctx)?;
 /// let mut cursor = InterleaveCursor::new();
 /// let mut task = TaskContext::new(pol.as_ref(), &mut cursor);
 /// let cpu = CpuContext::task(NodeId::new(0));
 /// let nodes: Vec<u32> = (0..3)
-///     .map(|_| select::pick_alloc(&machine, &mut task, cpu, GfpFlags::GFP_KERNEL))
+///     .map(|_| select::pick_alloc(&globals, &mut task, cpu, GfpFlags::GFP_KERNEL))
 ///     .map(|p| p.map(|p| p.node().as_u32()))
 ///     .collect::<Result<_, _>>()?;
 /// assert_eq!(nodes, [1, 2, 1]);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+#[inline]
 pub fn pick_alloc<W>(
-    machine: &Machine<'_, W>,
+    globals: &Globals<'_, W>,
     task: &mut TaskContext<'_>,
     cpu: CpuContext,
     gfp: GfpFlags,
@@ -293,7 +228,7 @@ pub fn pick_alloc<W>(
 where
     W: WeightSource + ?Sized,
 {
-    let policy = alloc_policy(machine, task.policy(), cpu, gfp);
+    let policy = alloc_policy(globals, task.policy(), cpu, gfp);
     let mems_allowed = cpuset_of(task, cpu);
     policy_nodemask(
         policy,
@@ -302,41 +237,41 @@ where
         cpu.node(),
         task.cursor(),
         mems_allowed,
-        machine,
+        globals,
     )
 }
 
-/// Returns the placement of the page at `addr` of `vma`, of order `order` (Linux:
-/// `vma_alloc_folio` → `get_vma_policy` → `policy_nodemask` with `numa_node_id()`), and the
-/// interleave index used.
+/// Returns the placement of a page of a mapping (Linux: `vma_alloc_folio` →
+/// `get_vma_policy` → `policy_nodemask` with `numa_node_id()`), and the interleave index
+/// used.
 ///
-/// The VMA's (or shared object's) policy comes first, then the task's; interleave picks are
-/// static, by index, and never move the task's cursor.
+/// The mapping's (or shared object's) policy comes first, then the task's ([`vma_policy`](
+/// super::vma_policy)); interleave picks are static, by index, and never move the task's
+/// cursor.
 ///
 /// # Errors
 /// As [`policy_nodemask`].
+#[inline]
 pub fn pick_vma<'a, W>(
-    machine: &Machine<'a, W>,
-    task: &mut TaskContext<'a>,
+    globals: &Globals<'a, W>,
+    task: &mut TaskContext<'_>,
     cpu: CpuContext,
-    vma: &Vma<'a>,
-    addr: u64,
-    order: u32,
+    vma: &VmaPolicy<'a>,
     gfp: GfpFlags,
 ) -> Result<(Placement, u64)>
 where
     W: WeightSource + ?Sized,
 {
-    let (policy, ilx) = vma_policy(machine, vma, addr, order, task.policy(), cpu);
+    let (policy, ilx) = vma_policy(globals, vma, task.policy(), cpu);
     let mems_allowed = cpuset_of(task, cpu);
     let placement = policy_nodemask(
-        &policy,
+        policy,
         gfp,
         ilx,
         cpu.node(),
         task.cursor(),
         mems_allowed,
-        machine,
+        globals,
     )?;
     Ok((placement, ilx))
 }
@@ -360,11 +295,11 @@ pub(super) fn cpuset_of<'a>(task: &TaskContext<'a>, cpu: CpuContext) -> Option<&
 /// cursor). `Bind`, `PreferredMany`: the node of the first `GFP_KERNEL` zone of the local
 /// memory node's fallback list within the policy's nodes, else the local memory node.
 /// `Local`: the local memory node.
-pub fn slab_node<W>(machine: &Machine<'_, W>, task: &mut TaskContext<'_>, cpu: CpuContext) -> NodeId
+pub fn slab_node<W>(globals: &Globals<'_, W>, task: &mut TaskContext<'_>, cpu: CpuContext) -> NodeId
 where
     W: WeightSource + ?Sized,
 {
-    let lists = machine.zonelists();
+    let lists = globals.zonelists();
     let local = lists.local_memory_node(cpu.node()).unwrap_or(cpu.node());
     let Some(policy) = task.policy() else {
         return local;
@@ -378,7 +313,7 @@ where
         Mode::Interleave => task.cursor().next_interleave(nodes).unwrap_or(local),
         Mode::WeightedInterleave => task
             .cursor()
-            .next_weighted(nodes, machine.weights())
+            .next_weighted(nodes, globals.weights())
             .unwrap_or(local),
         Mode::Bind | Mode::PreferredMany => lists
             .zonelist(local, ZonelistKind::Fallback)

@@ -24,10 +24,10 @@ fn policy(topo: &Topology, mode: Mode, nodes: &str) -> Mempolicy {
 
 fn place(pol: &Mempolicy, gfp: GfpFlags, ilx: u64, node: u32) -> Placement {
     let (topo, lists, defaults) = setup();
-    let machine = Machine::new(&topo, &lists, &defaults, &Uniform);
+    let globals = Globals::new(&topo, &lists, &defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
     let node = NodeId::new(node as usize);
-    policy_nodemask(pol, gfp, ilx, node, &mut cursor, None, &machine).unwrap()
+    policy_nodemask(pol, gfp, ilx, node, &mut cursor, None, &globals).unwrap()
 }
 
 #[test]
@@ -111,19 +111,5 @@ fn the_zone_table_agrees_with_gfp_zone_for() {
             crate::gfp::zone_for(gfp),
             "{bits:#x}"
         );
-    }
-}
-
-proptest::proptest! {
-    #[test]
-    fn the_weighted_fast_path_equals_the_interleave_module(
-        bits in proptest::prelude::any::<u64>(),
-        ilx in proptest::prelude::any::<u64>(),
-        weights in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70),
-    ) {
-        let nodes = NodeMask::from_u64(bits);
-        let fast = super::pick::weighted_nid(&nodes, ilx, weights.as_slice());
-        let reference = crate::interleave::weighted_interleave_nid(&nodes, ilx, weights.as_slice());
-        proptest::prop_assert_eq!(fast, reference);
     }
 }

@@ -4,6 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::machine::{AccessCoordinates, Topology, ZoneSpan, LOCAL_DISTANCE, MAX_CPUS};
+use super::performance::{AccessClass, NodePerformance};
 use crate::error::{Error, Result};
 use crate::gfp::{ZoneType, NR_ZONE_TYPES};
 use crate::nodemask::{NodeId, NodeMask};
@@ -56,6 +57,7 @@ pub struct TopologyBuilder {
     zones: Vec<(NodeId, ZoneType, ZoneSpan)>,
     distances: Option<Vec<u8>>,
     access: Vec<(NodeId, AccessCoordinates)>,
+    performance: Vec<(NodeId, AccessClass, NodePerformance)>,
 }
 
 impl TopologyBuilder {
@@ -111,6 +113,23 @@ impl TopologyBuilder {
     /// Sets the access coordinates of `node` (Linux: HMAT `node_set_perf_attrs()`).
     pub fn access(mut self, node: NodeId, coordinates: AccessCoordinates) -> Self {
         self.access.push((node, coordinates));
+        self
+    }
+
+    /// Sets what Linux registers for `node` in access class `class` (Linux:
+    /// `node_set_perf_attrs()` and `register_memory_node_under_compute_node()`). For
+    /// [`AccessClass::Cpu`] this also sets the node's access coordinates, as
+    /// [`TopologyBuilder::access`] does; a later call for the same node and class wins.
+    pub fn performance(
+        mut self,
+        node: NodeId,
+        class: AccessClass,
+        performance: NodePerformance,
+    ) -> Self {
+        if class == AccessClass::Cpu {
+            self.access.push((node, performance.coordinates));
+        }
+        self.performance.push((node, class, performance));
         self
     }
 
@@ -176,6 +195,21 @@ impl TopologyBuilder {
             }
         }
 
+        let mut performance = vec![[None; 2]; nr_node_ids];
+        for &(node, class, value) in &self.performance {
+            if !online.contains(node) {
+                return Err(Error::InvalidTopology(
+                    "access coordinates for a node that is not online",
+                ));
+            }
+            let slot = performance
+                .get_mut(node.index())
+                .and_then(|classes| classes.get_mut(class.index()));
+            if let Some(slot) = slot {
+                *slot = Some(value);
+            }
+        }
+
         let (mut memory, mut high_memory, mut normal_memory) =
             (NodeMask::new(), NodeMask::new(), NodeMask::new());
         let mut policy_zone = ZoneType::Dma;
@@ -210,6 +244,7 @@ impl TopologyBuilder {
             distances,
             zones,
             access,
+            performance,
             policy_zone,
         })
     }

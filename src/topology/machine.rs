@@ -2,6 +2,7 @@
 
 use alloc::vec::Vec;
 
+use super::performance::{AccessClass, NodePerformance};
 use crate::gfp::{ZoneType, NR_ZONE_TYPES};
 use crate::nodemask::{NodeId, NodeMask};
 
@@ -96,6 +97,8 @@ pub struct Topology {
     pub(super) zones: Vec<[ZoneSpan; NR_ZONE_TYPES]>,
     /// Access coordinates of each node; `nr_node_ids` entries.
     pub(super) access: Vec<Option<AccessCoordinates>>,
+    /// Performance of each node per access class; `nr_node_ids` entries.
+    pub(super) performance: Vec<[Option<NodePerformance>; 2]>,
     /// Highest populated zone type other than `Movable`, `Dma` if none.
     pub(super) policy_zone: ZoneType,
 }
@@ -117,12 +120,14 @@ impl Topology {
     }
 
     /// Returns the nodes with memory in any zone (Linux: `N_MEMORY`).
+    #[inline]
     pub const fn memory_nodes(&self) -> &NodeMask {
         &self.memory
     }
 
     /// Returns the nodes with memory in a zone up to `HighMem` (Linux: `N_HIGH_MEMORY`):
     /// the memory nodes minus those with only movable memory.
+    #[inline]
     pub const fn high_memory_nodes(&self) -> &NodeMask {
         &self.high_memory
     }
@@ -211,8 +216,21 @@ impl Topology {
         self.access.get(node.index()).copied().flatten()
     }
 
+    /// Returns what Linux registered for `node` in access class `class`, if anything (Linux:
+    /// `/sys/devices/system/node/nodeN/accessK/`, from `node_set_perf_attrs`). With ACPI HMAT
+    /// every memory node has both classes; the `Cpu` class's coordinates are also
+    /// [`Topology::access`].
+    pub fn performance(&self, node: NodeId, class: AccessClass) -> Option<NodePerformance> {
+        self.performance
+            .get(node.index())
+            .and_then(|classes| classes.get(class.index()))
+            .copied()
+            .flatten()
+    }
+
     /// Returns the highest populated zone type other than `Movable`, or `Dma` if there is none
     /// (Linux: `policy_zone` as raised by `check_highest_zone()` while zonelists are built).
+    #[inline]
     pub const fn policy_zone(&self) -> ZoneType {
         self.policy_zone
     }

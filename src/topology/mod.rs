@@ -34,7 +34,11 @@
 //! because `apply_policy_zone` tests `N_HIGH_MEMORY`.
 
 mod builder;
+mod hmat;
+#[cfg(test)]
+mod hmat_tests;
 mod machine;
+mod performance;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -43,3 +47,4 @@ pub use builder::TopologyBuilder;
 pub use machine::{
     AccessCoordinates, Topology, ZoneSpan, LOCAL_DISTANCE, MAX_CPUS, REMOTE_DISTANCE,
 };
+pub use performance::{AccessClass, NodePerformance};

@@ -3,6 +3,8 @@
 
 use alloc::vec::Vec;
 
+use super::hmat::{self, HmatValue};
+use super::performance::AccessClass;
 use super::{Topology, TopologyBuilder};
 use crate::error::{Error, Result};
 use crate::gfp::ZoneType;
@@ -18,23 +20,38 @@ const DEFAULT_4_NODE_DIST: [u8; 16] = [
 ];
 
 impl Topology {
-    /// Parses `run.sh`'s `NODES_SPEC` words (FORMAT.md, "Topology directive") into a
+    /// Parses `run.sh`'s `NODES_SPEC` words (the topology words of the conformance recordings, `conformance/README.md`) into a
     /// topology, with the same defaults and checks as `run.sh`.
     ///
     /// Words, each optional: `nodes=N` (1..=64, default 4), `cpus=a,b,…` (node of CPU 0, 1, …;
     /// default `0,1`; CPU 0 must be on node 0), `mem=M` or `mem=M0,M1,…` (MiB per node, at
     /// least 16, or 0 for a memoryless node that has a CPU; total at least 64; default 256),
     /// `dist=r0/r1/…` (SLIT rows of comma-separated values; default: the recorded 4-node
-    /// matrix for 4 nodes, `10 + 10·|i−j|` capped at 254 otherwise) and `accel=…` (ignored).
-    /// A leading `# topology:` is skipped, so a case file's directive line can be passed
-    /// as is.
+    /// matrix for 4 nodes, `10 + 10·|i−j|` capped at 254 otherwise), `bw=B0,B1,…` and
+    /// `lat=L0,L1,…` (ACPI HMAT bandwidth in MB/s and latency in ns of each node as a memory
+    /// target: one value per node, `R:W` for different read and write values, `-` for no
+    /// entry; see below) and `accel=…` (ignored). A leading `# topology:` is skipped, so a
+    /// case file's directive line can be passed as is.
     ///
     /// Every node is possible and online; each node with memory gets one `Normal` zone of
     /// `MiB × 256` pages.
     ///
+    /// With `bw=` or `lat=` the runner's QEMU builds an HMAT in which every initiator (a
+    /// node with a vCPU slot) sees each target's value; each memory node is attached to
+    /// itself if it has a slot, else to the nearest node with one. The topology then holds
+    /// what Linux derives from it ([`Topology::performance`]): per memory node an
+    /// [`AccessClass::Local`] and an [`AccessClass::Cpu`] entry with the values as Linux
+    /// reads them back from QEMU's 16-bit encoding (bandwidth `min(read, write)` of the
+    /// `Cpu` class is what automatic weights use, [`Topology::access`]). A machine with a
+    /// memoryless node gets no performance at all: QEMU 7.2 describes that node in the HMAT
+    /// anyway, and Linux rejects the whole table.
+    ///
     /// # Errors
-    /// [`Error::Parse`] (byte offset) for an unknown word or a malformed number;
-    /// [`Error::InvalidTopology`] for values `run.sh` refuses or the builder rejects.
+    /// [`Error::Parse`] (byte offset) for an unknown word or a malformed number or `bw=` /
+    /// `lat=` value; [`Error::NumberOverflow`] for a number beyond 32 bits (64 bits in `bw=`
+    /// and `lat=`); [`Error::InvalidTopology`] for values `run.sh` or QEMU refuses (a
+    /// `bw=`/`lat=` value of 0, a list that does not have one value per node, values in one
+    /// HMAT table that differ by a factor of 65535 or more) or the builder rejects.
     ///
     /// # Examples
     /// ```
@@ -44,6 +61,12 @@ impl Topology {
     /// assert_eq!(topo.memory_nodes().to_string(), "0");
     /// assert_eq!(topo.cpu_nodes().to_string(), "0-1");
     /// assert_eq!(topo.distance(NodeId::new(1), NodeId::new(0)), 21);
+    ///
+    /// let hmat = Topology::from_nodes_spec("nodes=2 cpus=0 bw=100000:40000,20000 lat=80,-")?;
+    /// let far = hmat.access(NodeId::new(1)).expect("a memory target");
+    /// assert_eq!((far.read_bandwidth, far.read_latency), (20000, 0));
+    /// assert_eq!(hmat.access(NodeId::new(0)).map(|c| c.bandwidth()), Some(40000));
+    /// assert!(Topology::from_nodes_spec("nodes=2 bw=1,x").is_err());
     /// # Ok::<(), mempolicy::Error>(())
     /// ```
     pub fn from_nodes_spec(spec: &str) -> Result<Topology> {
@@ -60,6 +83,8 @@ impl Topology {
                 "cpus" => words.cpus = Some(list(value, ',', value_at)?),
                 "mem" => words.mem = Some(list(value, ',', value_at)?),
                 "dist" => words.dist = Some(rows(value, value_at)?),
+                "bw" => words.bw = hmat_list(value, value_at)?,
+                "lat" => words.lat = hmat_list(value, value_at)?,
                 "accel" => {}
                 _ => return Err(Error::Parse(at)),
             }
@@ -75,6 +100,8 @@ struct Spec {
     cpus: Option<Vec<u32>>,
     mem: Option<Vec<u32>>,
     dist: Option<Vec<Vec<u32>>>,
+    bw: Option<Vec<HmatValue>>,
+    lat: Option<Vec<HmatValue>>,
 }
 
 impl Spec {
@@ -117,9 +144,18 @@ impl Spec {
             }
             builder = builder.cpu(cpu as u32, NodeId::try_new(u64::from(node))?);
         }
-        builder
-            .distances(&distance_table(self.dist, nodes)?)
-            .build()
+        let distances = distance_table(self.dist, nodes)?;
+        let machine = hmat::Machine {
+            cpus: &cpus,
+            mem: &mem,
+            distances: &distances,
+        };
+        for (node, classes) in hmat::derive(&machine, self.lat.as_deref(), self.bw.as_deref())? {
+            for (class, performance) in AccessClass::ALL.into_iter().zip(classes) {
+                builder = builder.performance(node, class, performance);
+            }
+        }
+        builder.distances(&distances).build()
     }
 }
 
@@ -179,6 +215,52 @@ fn list(text: &str, sep: char, at: usize) -> Result<Vec<u32>> {
         offset += item.len() + 1;
     }
     Ok(out)
+}
+
+/// Parses a `bw=`/`lat=` list: comma-separated values, each `-`, `N` or `R:W` (decimal,
+/// at least 1; `run.sh`: `^[0-9]+$` or `^([0-9]+):([0-9]+)$`). As in `run.sh` (which reads
+/// the list with the shell's `read -a`), an empty list means "no HMAT" (`None`) and one
+/// trailing comma ends the last value rather than adding an empty one.
+fn hmat_list(text: &str, at: usize) -> Result<Option<Vec<HmatValue>>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let text = text.strip_suffix(',').unwrap_or(text);
+    let mut offset = at;
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        let value = if item == "-" {
+            None
+        } else {
+            let (read, write) = match item.split_once(':') {
+                Some((r, w)) => (big_number(r, offset)?, big_number(w, offset + r.len() + 1)?),
+                None => {
+                    let v = big_number(item, offset)?;
+                    (v, v)
+                }
+            };
+            if read == 0 || write == 0 {
+                return Err(Error::InvalidTopology(
+                    "bw= and lat= values must be at least 1 (- for no entry)",
+                ));
+            }
+            Some((read, write))
+        };
+        out.push(value);
+        offset += item.len() + 1;
+    }
+    Ok(Some(out))
+}
+
+/// Parses a decimal number of up to 63 bits (what `run.sh`'s shell arithmetic holds).
+fn big_number(text: &str, at: usize) -> Result<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Parse(at));
+    }
+    text.parse::<i64>()
+        .ok()
+        .and_then(|v| u64::try_from(v).ok())
+        .ok_or(Error::NumberOverflow(at))
 }
 
 /// Parses `/`-separated rows of comma-separated numbers.

@@ -9,14 +9,20 @@
 //! swap and retire the old one into an epoch [`Domain`](crate::rcu::Domain), where it is freed
 //! on a writer path once every reader has passed a quiescent state.
 //!
-//! Semantics follow Linux 6.16+: a node never set weighs 1; setting a weight (1..=255) makes
-//! the whole table manual; automatic mode derives every weight from bandwidths with
-//! [`reduce_interleave_weights`]; bandwidth updates only change weights in automatic mode.
-//! The `sysfs` text forms (`kstrtou8` / `kstrtobool` parsing) are in [`parse_weight`] and
-//! [`parse_bool`] and the `store_*`/`show_*` methods; [`parse_weight_before_6_16`] gives the
-//! older kernels' answer to a written 0.
+//! A table follows one kernel release ([`Linux`](crate::Linux)). On Linux 7.3 (6.16+): a node
+//! never set weighs 1; setting a weight (1..=255) makes the whole table manual; automatic
+//! mode derives every weight from bandwidths with [`reduce_interleave_weights`]; bandwidth
+//! updates only change weights in automatic mode; the `nodeN` files exist for the nodes with
+//! memory and follow memory hotplug ([`WeightTable::memory_online`],
+//! [`WeightTable::memory_offline`]). On Linux 6.12 there is no automatic mode and no `auto`
+//! file, every possible node has a `nodeN` file, and a written 0 means weight 1.
+//! [`WeightTable::boot`] gives the state after boot on a [`Topology`](crate::topology::Topology)
+//! (automatic weights from its HMAT bandwidths on 7.3). The `sysfs` text forms (`kstrtou8` /
+//! `kstrtobool` parsing) are in [`parse_weight`] and [`parse_bool`] and the
+//! `store_*`/`show_*` methods.
 
 mod cells;
+mod nodes;
 mod reader;
 mod reduce;
 mod sysfs;
@@ -26,5 +32,6 @@ mod tests;
 
 pub use reader::{WeightReader, WeightView};
 pub use reduce::{reduce_interleave_weights, WEIGHTINESS};
-pub use sysfs::{parse_bool, parse_weight, parse_weight_before_6_16};
+pub use sysfs::{parse_bool, parse_weight};
+pub(crate) use table::Table;
 pub use table::{WeightTable, Weights};

@@ -35,8 +35,15 @@ pub struct WeightReader<'t> {
     last: *const Table,
 }
 
+impl WeightTable {
+    /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
+    pub fn reader(&self) -> WeightReader<'_> {
+        WeightReader::new(self, self.domain().register())
+    }
+}
+
 impl<'t> WeightReader<'t> {
-    pub(crate) fn new(table: &'t WeightTable, reader: Reader) -> Self {
+    fn new(table: &'t WeightTable, reader: Reader) -> Self {
         let last = table.cell().current_ptr(&reader);
         Self {
             table,
@@ -165,10 +172,19 @@ impl<'t> WeightReader<'t> {
     }
 }
 
-/// One weight table seen through [`WeightReader::with_view`]: a [`WeightSource`] whose reads
-/// all come from that table.
+/// One weight table seen through [`WeightReader::with_view`] (or by a
+/// [`Cpu`](crate::machine::Cpu) for one allocation): a [`WeightSource`] whose reads all come
+/// from that table.
 pub struct WeightView<'r> {
     table: &'r Table,
+}
+
+impl<'r> WeightView<'r> {
+    /// A view of one published table.
+    #[inline]
+    pub(crate) const fn new(table: &'r Table) -> Self {
+        Self { table }
+    }
 }
 
 impl WeightSource for WeightView<'_> {

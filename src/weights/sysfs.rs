@@ -7,59 +7,48 @@
 
 use super::table::WeightTable;
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::NodeId;
 
-/// Parses a weight written to a `nodeN` file: an integer in `1..=255` (Linux: `kstrtou8` with
-/// base 0, then a zero check).
+/// Parses a weight written to a `nodeN` file on kernel release `linux` (Linux: the checks
+/// of `node_store`, with `kstrtou8` base 0).
 ///
 /// As in Linux: an optional `+`, then `0x`/`0X` and hex digits, or `0` and octal digits, or
-/// decimal digits; one trailing newline is allowed; the text ends at the first NUL byte.
+/// decimal digits; one trailing newline is allowed; the text ends at the first NUL byte. On
+/// Linux 7.3 the weight is `1..=255`. Linux 6.12 also takes `0`, and an empty text (or a
+/// lone newline), meaning "the default weight", which reads back as 1: the result is then 1
+/// ([`Linux::accepts_zero_weight`]).
 ///
 /// # Errors
-/// [`Error::Parse`] (at the offending byte) for text that is not such a number (`""`, `"-1"`,
-/// `"3x"`); [`Error::InvalidWeight`] for `0` or a value above 255. Both are `EINVAL`.
+/// [`Error::Parse`] (at the offending byte) for text that is not such a number (`"-1"`,
+/// `"3x"`, and on 7.3 `""`); [`Error::InvalidWeight`] for a value above 255, and on 7.3 for
+/// `0`. All are `EINVAL`.
 ///
 /// # Examples
 /// ```
 /// use mempolicy::weights::parse_weight;
-/// assert_eq!(parse_weight("0x10\n")?, 16);
-/// assert_eq!(parse_weight("010")?, 8);
-/// assert_eq!(parse_weight("+3")?, 3);
-/// assert!(parse_weight("256").is_err() && parse_weight("-1").is_err());
+/// use mempolicy::Linux;
+/// assert_eq!(parse_weight("0x10\n", Linux::V7_3)?, 16);
+/// assert_eq!(parse_weight("010", Linux::V7_3)?, 8);
+/// assert_eq!(parse_weight("+3", Linux::V7_3)?, 3);
+/// assert!(parse_weight("256", Linux::V7_3).is_err() && parse_weight("-1", Linux::V7_3).is_err());
+/// assert!(parse_weight("0", Linux::V7_3).is_err() && parse_weight("", Linux::V7_3).is_err());
+/// assert_eq!(parse_weight("0", Linux::V6_12)?, 1);
+/// assert_eq!(parse_weight("", Linux::V6_12)?, 1);
+/// assert!(parse_weight("256", Linux::V6_12).is_err());
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
-pub fn parse_weight(text: &str) -> Result<u8> {
-    let value = parse_u64_base0(until_nul(text.as_bytes()))?;
+pub fn parse_weight(text: &str, linux: Linux) -> Result<u8> {
+    let bytes = until_nul(text.as_bytes());
+    // Linux 6.12: `count == 0 || sysfs_streq(buf, "")` means weight 0.
+    if linux.accepts_zero_weight() && matches!(bytes, b"" | b"\n") {
+        return Ok(1);
+    }
+    let value = parse_u64_base0(bytes)?;
     match u8::try_from(value) {
+        Ok(0) if linux.accepts_zero_weight() => Ok(1),
         Ok(0) | Err(_) => Err(Error::InvalidWeight(value)),
         Ok(weight) => Ok(weight),
-    }
-}
-
-/// Parses a weight as Linux 6.9–6.15 did: like [`parse_weight`], except that `0` is accepted
-/// and means the default weight, 1.
-///
-/// Before Linux 6.16 a `nodeN` file took any `u8`; a stored 0 was read back, and used by the
-/// allocator, as 1 (`get_il_weight`'s "0 means the system default"). Storing 1 instead is
-/// the same from every observer's point of view, so the table never holds a 0. Use this to
-/// reproduce the older ABI (the conformance recordings come from 6.12).
-///
-/// # Errors
-/// As [`parse_weight`], except that `0` is not an error.
-///
-/// # Examples
-/// ```
-/// use mempolicy::weights::{parse_weight, parse_weight_before_6_16};
-/// assert_eq!(parse_weight_before_6_16("0\n")?, 1);
-/// assert_eq!(parse_weight_before_6_16("0x0")?, 1);
-/// assert!(parse_weight("0").is_err());
-/// assert!(parse_weight_before_6_16("256").is_err());
-/// # Ok::<(), mempolicy::Error>(())
-/// ```
-pub fn parse_weight_before_6_16(text: &str) -> Result<u8> {
-    match parse_weight(text) {
-        Err(Error::InvalidWeight(0)) => Ok(1),
-        other => other,
     }
 }
 
@@ -93,24 +82,26 @@ pub fn parse_bool(text: &str) -> Result<bool> {
 
 impl WeightTable {
     /// Writes `text` to node `node`'s weight file (Linux: `node_store`): parses it with
-    /// [`parse_weight`] and calls [`WeightTable::set_weight`].
+    /// [`parse_weight`] for the table's release and calls [`WeightTable::set_weight`], which
+    /// also switches the table to manual mode.
     ///
     /// # Errors
-    /// [`Error::NotFound`] (`ENOENT`, the file does not exist) if `node` has no memory; the
-    /// errors of [`parse_weight`] (`EINVAL`). The table is unchanged on error.
+    /// [`Error::NotFound`] (`ENOENT`, the file does not exist; see
+    /// [`WeightTable::has_node_file`]); the errors of [`parse_weight`] (`EINVAL`). The table is
+    /// unchanged on error.
     pub fn store_node(&self, node: NodeId, text: &str) -> Result<()> {
-        if !self.memory_nodes().contains(node) {
+        if !self.has_node_file(node) {
             return Err(Error::NotFound);
         }
-        self.set_weight(node, parse_weight(text)?)
+        self.set_weight(node, parse_weight(text, self.linux())?)
     }
 
     /// Reads node `node`'s weight file (Linux: `node_show`, which prints it as `"{}\n"`).
     ///
     /// # Errors
-    /// [`Error::NotFound`] if `node` has no memory.
+    /// [`Error::NotFound`] if the file does not exist ([`WeightTable::has_node_file`]).
     pub fn show_node(&self, node: NodeId) -> Result<u8> {
-        if !self.memory_nodes().contains(node) {
+        if !self.has_node_file(node) {
             return Err(Error::NotFound);
         }
         Ok(self.snapshot().get(node))
@@ -120,19 +111,26 @@ impl WeightTable {
     /// with [`parse_bool`] and calls [`WeightTable::set_auto`].
     ///
     /// # Errors
-    /// The errors of [`parse_bool`] (`EINVAL`) and of [`WeightTable::set_auto`] (`ENODEV`).
+    /// [`Error::NotFound`] (`ENOENT`) on a release without the file (Linux 6.12), before any
+    /// parsing; the errors of [`parse_bool`] (`EINVAL`) and of [`WeightTable::set_auto`]
+    /// (`ENODEV`).
     pub fn store_auto(&self, text: &str) -> Result<()> {
+        if !self.linux().has_auto_weights() {
+            return Err(Error::NotFound);
+        }
         self.set_auto(parse_bool(text)?)
     }
 
     /// Reads the `auto` file: `"true\n"` or `"false\n"` (Linux:
     /// `weighted_interleave_auto_show`).
-    pub fn show_auto(&self) -> &'static str {
-        if self.is_auto() {
-            "true\n"
-        } else {
-            "false\n"
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] (`ENOENT`) on a release without the file (Linux 6.12).
+    pub fn show_auto(&self) -> Result<&'static str> {
+        if !self.linux().has_auto_weights() {
+            return Err(Error::NotFound);
         }
+        Ok(if self.is_auto() { "true\n" } else { "false\n" })
     }
 }
 

@@ -1,12 +1,13 @@
 //! The shared weight table and its writers (Linux: `wi_state`, `wi_state_lock`,
-//! `node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`).
+//! `node_store`, `weighted_interleave_auto_store`, `mempolicy_set_node_perf`,
+//! `wi_node_notifier`).
 
 use core::fmt;
 
 use super::cells::Cells;
-use super::reader::WeightReader;
 use super::reduce::reduce_interleave_weights;
 use crate::error::{Error, Result};
+use crate::linux::Linux;
 use crate::rcu::{Domain, RcuCell};
 use crate::sync::Mutex;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
@@ -28,6 +29,16 @@ impl Weights {
         auto: true,
         weights: [1; MAX_NUMNODES],
     };
+
+    /// The state at boot on kernel release `linux`: [`Weights::INITIAL`] where the kernel
+    /// has automatic weights, else (Linux 6.12, which has no automatic mode) every weight 1
+    /// in manual mode.
+    pub const fn initial(linux: Linux) -> Weights {
+        Weights {
+            auto: linux.has_auto_weights(),
+            weights: [1; MAX_NUMNODES],
+        }
+    }
 
     /// Returns the weight of `node`, always in `1..=255` (Linux: `get_il_weight`).
     pub const fn get(&self, node: NodeId) -> u8 {
@@ -78,26 +89,31 @@ pub(crate) struct Table {
 
 /// What only writers see, under the writer lock (Linux: `node_bw_table` and the copy a
 /// writer makes of `wi_state`).
-struct WriterState {
+pub(super) struct WriterState {
     /// Mirror of the published table.
-    current: Weights,
+    pub(super) current: Weights,
     /// Per-node bandwidth, `min(read, write)`.
-    bandwidth: [u64; MAX_NUMNODES],
+    pub(super) bandwidth: [u64; MAX_NUMNODES],
     /// Whether any bandwidth was ever reported (Linux: `node_bw_table != NULL`).
-    bandwidth_known: bool,
+    pub(super) bandwidth_known: bool,
     /// The nodes with memory (Linux: `N_MEMORY`).
-    memory_nodes: NodeMask,
+    pub(super) memory_nodes: NodeMask,
+    /// The nodes that may ever exist (Linux: `N_POSSIBLE`): Linux 6.12 has a weight file for
+    /// each.
+    pub(super) possible_nodes: NodeMask,
 }
 
 /// The weighted-interleave state shared by every CPU (Linux: `wi_state`).
 ///
-/// Reads go through a per-CPU [`WeightReader`] and never block, lock, allocate or free.
+/// Reads go through a per-CPU [`WeightReader`](super::WeightReader) and never block, lock, allocate or free.
 /// Writers serialize on an internal spin lock, build a new table, publish it with one atomic
 /// swap and retire the old one into the table's [`Domain`]; retired tables are freed on writer
 /// paths and by [`WeightTable::reclaim`], once every reader has passed a quiescent state
 /// (which a reader does by itself on its first read after a publish).
 ///
-/// The embedder owns the table; there is no global instance.
+/// The embedder owns the table; there is no global instance. The table follows one kernel
+/// release ([`Linux`], fixed at creation), which decides which `nodeN` files exist, what they
+/// accept, and whether weights can be automatic (see [`WeightTable::for_linux`]).
 ///
 /// # Examples
 /// ```
@@ -115,13 +131,15 @@ struct WriterState {
 pub struct WeightTable {
     domain: Domain,
     current: RcuCell<Table>,
-    writer: Mutex<WriterState>,
+    pub(super) writer: Mutex<WriterState>,
+    linux: Linux,
 }
 
 impl WeightTable {
-    /// Creates a table in its initial state (automatic, every weight 1) with its own
-    /// reclamation domain. `memory_nodes` are the nodes with memory, over which automatic
-    /// weights are computed (Linux: `N_MEMORY`).
+    /// Creates a table for the default [`Linux`] release in its initial state (automatic,
+    /// every weight 1) with its own reclamation domain. `memory_nodes` are the nodes with
+    /// memory, over which automatic weights are computed and which have a `nodeN` file
+    /// (Linux: `N_MEMORY`).
     pub fn new(memory_nodes: NodeMask) -> Self {
         Self::with_domain(memory_nodes, Domain::new())
     }
@@ -129,7 +147,33 @@ impl WeightTable {
     /// Creates a table like [`WeightTable::new`] that retires into `domain`, shared with other
     /// objects read by the same CPUs.
     pub fn with_domain(memory_nodes: NodeMask, domain: Domain) -> Self {
-        let initial = Weights::INITIAL;
+        Self::for_linux(Linux::default(), memory_nodes, memory_nodes, domain)
+    }
+
+    /// Creates a table for kernel release `linux` in its boot state ([`Weights::initial`]),
+    /// before any bandwidth report. `possible_nodes` are the nodes that may ever exist
+    /// (Linux: `N_POSSIBLE`; Linux 6.12 has a `nodeN` file for each), `memory_nodes` those
+    /// with memory (Linux: `N_MEMORY`; the nodes automatic weights cover and, on 7.3, the
+    /// nodes with a `nodeN` file).
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::rcu::Domain;
+    /// use mempolicy::weights::WeightTable;
+    /// use mempolicy::{Linux, NodeId, NodeMask};
+    /// let (possible, memory) = (NodeMask::first_n(4), NodeMask::first_n(3)); // node 3: no memory
+    /// let old = WeightTable::for_linux(Linux::V6_12, possible, memory, Domain::new());
+    /// let new = WeightTable::for_linux(Linux::V7_3, possible, memory, Domain::new());
+    /// assert!(old.has_node_file(NodeId::new(3)) && !new.has_node_file(NodeId::new(3)));
+    /// assert!(!old.is_auto() && new.is_auto());
+    /// ```
+    pub fn for_linux(
+        linux: Linux,
+        possible_nodes: NodeMask,
+        memory_nodes: NodeMask,
+        domain: Domain,
+    ) -> Self {
+        let initial = Weights::initial(linux);
         Self {
             current: RcuCell::new(Table::from(&initial)),
             writer: Mutex::new(WriterState {
@@ -137,14 +181,16 @@ impl WeightTable {
                 bandwidth: [0; MAX_NUMNODES],
                 bandwidth_known: false,
                 memory_nodes,
+                possible_nodes,
             }),
             domain,
+            linux,
         }
     }
 
-    /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
-    pub fn reader(&self) -> WeightReader<'_> {
-        WeightReader::new(self, self.domain.register())
+    /// Returns the kernel release the table follows.
+    pub const fn linux(&self) -> Linux {
+        self.linux
     }
 
     /// Returns the table's reclamation domain.
@@ -174,16 +220,26 @@ impl WeightTable {
     /// Turns automatic weights on or off (Linux: writing
     /// `/sys/kernel/mm/mempolicy/weighted_interleave/auto`).
     ///
-    /// On: recomputes every weight from the known bandwidths. Off: keeps the weights as they
-    /// are and stops bandwidth updates from changing them (nothing is published if the table
-    /// is already manual).
+    /// Asking for the mode the table already has changes nothing (in particular, "on" while
+    /// automatic does not recompute). On: recomputes every weight from the known bandwidths.
+    /// Off: keeps the weights as they are and stops bandwidth updates from changing them.
     ///
     /// # Errors
-    /// [`Error::NoBandwidth`] when turning on and no bandwidth was ever reported; the table is
-    /// left unchanged.
+    /// [`Error::NotFound`] on a release without automatic weights (Linux 6.12: no `auto`
+    /// file); [`Error::NoBandwidth`] when turning on and no bandwidth was ever reported. The
+    /// table is left unchanged.
     pub fn set_auto(&self, auto: bool) -> Result<()> {
+        if !self.linux.has_auto_weights() {
+            return Err(Error::NotFound);
+        }
         let mut writer = self.writer.lock();
         let next = if auto {
+            // Linux keeps a state that is already automatic; such a state exists only once a
+            // bandwidth was reported (the never-configured state reads as automatic but has
+            // no bandwidth, and answers ENODEV below).
+            if writer.current.auto && writer.bandwidth_known {
+                return Ok(());
+            }
             if !writer.bandwidth_known {
                 return Err(Error::NoBandwidth);
             }
@@ -206,7 +262,9 @@ impl WeightTable {
 
     /// Records `node`'s bandwidth as `min(read, write)` and, in automatic mode, recomputes and
     /// publishes every weight (Linux: `mempolicy_set_node_perf`). In manual mode the weights
-    /// stay as they are; the bandwidth is used when automatic mode is turned back on.
+    /// stay as they are; the bandwidth is used when automatic mode is turned back on. On a
+    /// release without automatic weights (Linux 6.12) the table is always manual, so only
+    /// the bandwidth is recorded.
     ///
     /// # Errors
     /// None today (Linux can fail with `ENOMEM`; this crate's allocations abort instead). The
@@ -227,25 +285,15 @@ impl WeightTable {
         Ok(())
     }
 
-    /// Replaces the set of nodes with memory (Linux: `N_MEMORY` changing on memory hotplug).
-    /// Nothing is recomputed until the next bandwidth update or [`WeightTable::set_auto`].
-    pub fn set_memory_nodes(&self, memory_nodes: NodeMask) {
-        self.writer.lock().memory_nodes = memory_nodes;
-    }
-
-    /// Returns the nodes with memory the table was given.
-    pub fn memory_nodes(&self) -> NodeMask {
-        self.writer.lock().memory_nodes
-    }
-
     /// Returns whether the weights are automatic (Linux: `mode_auto`; reading the `auto`
-    /// sysfs file). Writer-side: takes the writer lock.
+    /// sysfs file). Always false on a release without automatic weights. Writer-side: takes
+    /// the writer lock.
     pub fn is_auto(&self) -> bool {
         self.writer.lock().current.auto
     }
 
     /// Returns a copy of the current state. Writer-side: takes the writer lock; CPUs on the
-    /// allocation path use a [`WeightReader`] instead.
+    /// allocation path use a [`WeightReader`](super::WeightReader) instead.
     pub fn snapshot(&self) -> Weights {
         self.writer.lock().current
     }
@@ -271,7 +319,7 @@ impl WeightTable {
     /// [`WeightTable::reclaim`] once every registered reader has passed quiescent states after
     /// the publish (the epoch must advance twice, and it advances only when every reader has
     /// caught up). A reader passes one on each read that sees a new table; an idle CPU calls
-    /// [`WeightReader::quiescent`] or drops its reader. Writers hand retired tables to the
+    /// [`WeightReader::quiescent`](super::WeightReader::quiescent) or drops its reader. Writers hand retired tables to the
     /// collector in batches of 8 (a publish stays near the cost of a bare epoch swap), so with
     /// every reader reading between publishes at most two batches wait (the one being filled
     /// and the one whose grace period is running; observed: at most 16); a reader that never
@@ -281,7 +329,7 @@ impl WeightTable {
         self.domain.retired()
     }
 
-    /// Returns the published table (reader side; see [`WeightReader`]).
+    /// Returns the published table (reader side; see [`WeightReader`](super::WeightReader)).
     pub(crate) fn cell(&self) -> &RcuCell<Table> {
         &self.current
     }
@@ -308,6 +356,7 @@ impl fmt::Debug for WeightTable {
         f.debug_struct("WeightTable")
             .field("current", &self.snapshot())
             .field("domain", &self.domain)
+            .field("linux", &self.linux)
             .finish_non_exhaustive()
     }
 }

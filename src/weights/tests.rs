@@ -1,5 +1,6 @@
 use super::*;
-use crate::{errno, Error, NodeId, NodeMask, MAX_NUMNODES};
+use crate::rcu::Domain;
+use crate::{errno, Error, Linux, NodeId, NodeMask, MAX_NUMNODES};
 
 fn bw(values: &[u64]) -> [u64; MAX_NUMNODES] {
     let mut out = [0; MAX_NUMNODES];
@@ -58,7 +59,7 @@ fn initial_state_is_auto_with_weight_one() {
     assert!(table.is_auto() && reader.is_auto());
     assert_eq!(reader.weight(NodeId::MAX), 1);
     assert_eq!(table.snapshot(), Weights::INITIAL);
-    assert_eq!(table.show_auto(), "true\n");
+    assert_eq!(table.show_auto(), Ok("true\n"));
 }
 
 #[test]
@@ -169,28 +170,49 @@ fn readers_let_retired_tables_go() {
 
 #[test]
 fn parse_weight_follows_kstrtou8_base_0() {
-    for (text, value) in [
-        ("1", 1),
-        ("0x10", 16),
-        ("0X1f\n", 31),
-        ("010", 8),
-        ("+3", 3),
-        ("255", 255),
-    ] {
-        assert_eq!(parse_weight(text), Ok(value), "{text:?}");
+    for linux in Linux::ALL {
+        for (text, value) in [
+            ("1", 1),
+            ("0x10", 16),
+            ("0X1f\n", 31),
+            ("010", 8),
+            ("+3", 3),
+            ("255", 255),
+        ] {
+            assert_eq!(parse_weight(text, linux), Ok(value), "{text:?}");
+        }
+        assert_eq!(parse_weight("7\0junk", linux), Ok(7));
+        for text in [
+            "-1", "3x", "0x", "08", " 1", "1 ", "1\n\n", "++1", "x1", "\n\n",
+        ] {
+            let err = parse_weight(text, linux).unwrap_err();
+            assert_eq!(err.errno(), errno::EINVAL, "{text:?}");
+            assert!(matches!(err, Error::Parse(_)), "{text:?}: {err:?}");
+        }
+        assert_eq!(parse_weight("256", linux), Err(Error::InvalidWeight(256)));
+        assert!(parse_weight("99999999999999999999999", linux).is_err());
     }
-    assert_eq!(parse_weight("7\0junk"), Ok(7));
-    for text in [
-        "", "\n", "-1", "3x", "0x", "08", " 1", "1 ", "1\n\n", "++1", "x1",
-    ] {
-        let err = parse_weight(text).unwrap_err();
-        assert_eq!(err.errno(), errno::EINVAL, "{text:?}");
-        assert!(matches!(err, Error::Parse(_)), "{text:?}: {err:?}");
+}
+
+#[test]
+fn zero_and_empty_weights_differ_between_releases() {
+    // 7.3: "0" and an empty write are EINVAL.
+    for text in ["", "\n", "\0"] {
+        assert!(matches!(
+            parse_weight(text, Linux::V7_3),
+            Err(Error::Parse(_))
+        ));
     }
-    assert_eq!(parse_weight("256"), Err(Error::InvalidWeight(256)));
-    assert_eq!(parse_weight("0"), Err(Error::InvalidWeight(0)));
-    assert_eq!(parse_weight("0x0"), Err(Error::InvalidWeight(0)));
-    assert!(parse_weight("99999999999999999999999").is_err());
+    for text in ["0", "0x0", "00", "+0\n"] {
+        assert_eq!(
+            parse_weight(text, Linux::V7_3),
+            Err(Error::InvalidWeight(0))
+        );
+    }
+    // 6.12: both mean the default weight, read back as 1.
+    for text in ["", "\n", "\0", "0", "0x0", "00", "+0\n"] {
+        assert_eq!(parse_weight(text, Linux::V6_12), Ok(1), "{text:?}");
+    }
 }
 
 #[test]
@@ -219,12 +241,152 @@ fn sysfs_files_exist_only_for_memory_nodes() {
     assert!(table.is_auto());
     table.store_node(n(1), "0x10\n").unwrap();
     assert_eq!(table.show_node(n(1)), Ok(16));
-    assert_eq!(table.show_auto(), "false\n");
+    assert_eq!(table.show_auto(), Ok("false\n"));
     assert_eq!(table.store_auto("1"), Err(Error::NoBandwidth));
     assert!(table.store_auto("maybe").is_err());
     table.set_memory_nodes(NodeMask::first_n(3));
     table.store_node(n(2), "2").unwrap();
     assert_eq!(table.memory_nodes(), NodeMask::first_n(3));
+}
+
+fn table_6_12() -> WeightTable {
+    // Four possible nodes, node 3 without memory.
+    WeightTable::for_linux(
+        Linux::V6_12,
+        NodeMask::first_n(4),
+        NodeMask::first_n(3),
+        Domain::new(),
+    )
+}
+
+#[test]
+fn linux_6_12_has_a_file_per_possible_node_and_no_auto_file() {
+    let table = table_6_12();
+    assert_eq!(table.linux(), Linux::V6_12);
+    assert!(!table.is_auto());
+    assert_eq!(table.show_auto(), Err(Error::NotFound));
+    assert_eq!(table.store_auto("1"), Err(Error::NotFound));
+    assert_eq!(table.store_auto("garbage"), Err(Error::NotFound));
+    assert_eq!(table.set_auto(false), Err(Error::NotFound));
+    // The memoryless node has a file; node 4 is not possible.
+    assert!(table.has_node_file(n(3)) && !table.has_node_file(n(4)));
+    table.store_node(n(3), "7").unwrap();
+    assert_eq!(table.show_node(n(3)), Ok(7));
+    assert_eq!(table.store_node(n(4), "1"), Err(Error::NotFound));
+    // 0 and an empty write store the default weight.
+    table.store_node(n(3), "0").unwrap();
+    table.store_node(n(0), "").unwrap();
+    assert_eq!(
+        (table.show_node(n(3)), table.show_node(n(0))),
+        (Ok(1), Ok(1))
+    );
+    assert_eq!(
+        table.store_node(n(1), "256").unwrap_err().errno(),
+        errno::EINVAL
+    );
+    // Bandwidth never reaches the weights.
+    table.store_node(n(1), "5").unwrap();
+    table.set_node_bandwidth(n(0), 900, 900).unwrap();
+    assert_eq!(table.snapshot().as_array()[..4], [1, 5, 1, 1]);
+    assert!(!table.is_auto());
+}
+
+#[test]
+fn linux_7_3_files_follow_memory_and_hotplug_keeps_weights() {
+    let table = WeightTable::for_linux(
+        Linux::V7_3,
+        NodeMask::first_n(4),
+        NodeMask::first_n(3),
+        Domain::new(),
+    );
+    assert!(!table.has_node_file(n(3)));
+    assert_eq!(table.store_node(n(3), "7"), Err(Error::NotFound));
+    // First memory: the file appears with the table's weight (1), auto stays on.
+    table.memory_online(n(3));
+    assert!(table.has_node_file(n(3)) && table.is_auto());
+    assert_eq!(table.show_node(n(3)), Ok(1));
+    assert_eq!(table.memory_nodes(), NodeMask::first_n(4));
+    table.memory_online(n(3)); // already has memory: nothing changes
+    assert_eq!(table.memory_nodes(), NodeMask::first_n(4));
+    // Last memory: the file goes, the weight stays for a later online.
+    table.store_node(n(3), "9").unwrap();
+    table.memory_offline(n(3));
+    assert_eq!(table.show_node(n(3)), Err(Error::NotFound));
+    assert_eq!(table.snapshot().get(n(3)), 9);
+    table.memory_offline(n(3));
+    assert_eq!(table.memory_nodes(), NodeMask::first_n(3));
+    table.memory_online(n(3));
+    assert_eq!(table.show_node(n(3)), Ok(9));
+}
+
+#[test]
+fn hotplug_does_not_recompute_but_the_next_bandwidth_report_does() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    let mut reader = table.reader();
+    table.set_node_bandwidth(n(0), 300, 300).unwrap();
+    table.set_node_bandwidth(n(1), 100, 100).unwrap();
+    assert_eq!((reader.weight(n(0)), reader.weight(n(1))), (3, 1));
+    // A node with a known bandwidth (reported while it had no memory) comes online.
+    table.set_node_bandwidth(n(2), 400, 400).unwrap();
+    assert_eq!(reader.weight(n(2)), 1); // not a memory node yet: left at 1
+    table.memory_online(n(2));
+    assert_eq!(
+        (
+            reader.weight(n(0)),
+            reader.weight(n(1)),
+            reader.weight(n(2))
+        ),
+        (3, 1, 1)
+    );
+    // Asking for auto while auto changes nothing either.
+    table.set_auto(true).unwrap();
+    assert_eq!(reader.weight(n(2)), 1);
+    // The next report recomputes over the new memory nodes: 300:100:400 -> 12:4:16.
+    table.set_node_bandwidth(n(1), 100, 100).unwrap();
+    assert_eq!(
+        (
+            reader.weight(n(0)),
+            reader.weight(n(1)),
+            reader.weight(n(2))
+        ),
+        (3, 1, 4)
+    );
+    // Offline keeps the weight until the next computation, which leaves the node out
+    // (300:100 -> 3:1) and, like every node without memory, gives it 1.
+    table.memory_offline(n(2));
+    assert_eq!(reader.weight(n(2)), 4);
+    table.set_node_bandwidth(n(0), 300, 300).unwrap();
+    assert_eq!(
+        (
+            reader.weight(n(0)),
+            reader.weight(n(1)),
+            reader.weight(n(2))
+        ),
+        (3, 1, 1)
+    );
+}
+
+#[test]
+fn auto_on_from_manual_recomputes_and_auto_on_while_auto_is_a_no_op() {
+    let table = WeightTable::new(NodeMask::first_n(2));
+    // Never configured: "off" publishes a manual copy, "on" without bandwidth is ENODEV.
+    table.set_auto(false).unwrap();
+    assert!(!table.is_auto());
+    assert_eq!(table.set_auto(true), Err(Error::NoBandwidth));
+    table.set_node_bandwidth(n(0), 100, 100).unwrap();
+    assert_eq!(table.snapshot().as_array()[..2], [1, 1]); // manual: kept
+    table.set_auto(true).unwrap();
+    // Node 1 has no bandwidth: weight 1; node 0 has all of it: 32.
+    assert_eq!(table.snapshot().as_array()[..2], [32, 1]);
+    assert!(table.is_auto());
+    // Writing the mode it has is a no-op, in both directions.
+    let before = table.snapshot();
+    table.set_auto(true).unwrap();
+    assert_eq!(table.snapshot(), before);
+    table.store_node(n(1), "4").unwrap();
+    assert!(!table.is_auto());
+    table.set_auto(false).unwrap();
+    assert_eq!(table.snapshot().as_array()[..2], [32, 4]);
 }
 
 #[test]

@@ -6,15 +6,6 @@ use alloc::vec::Vec;
 use crate::gfp::{ZoneType, NR_ZONE_TYPES};
 use crate::nodemask::{NodeId, NodeMask};
 
-/// Which of a node's two zonelists (Linux: `ZONELIST_FALLBACK`, `ZONELIST_NOFALLBACK`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ZonelistKind {
-    /// Every memory node's zones, nearest node first (Linux: `ZONELIST_FALLBACK`).
-    Fallback,
-    /// Only the node's own zones, for `__GFP_THISNODE` (Linux: `ZONELIST_NOFALLBACK`).
-    NoFallback,
-}
-
 /// One entry of a zonelist: a zone of a node (Linux: `struct zoneref`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ZoneRef {

@@ -24,8 +24,9 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
+pub use crate::gfp::ZonelistKind;
 pub use build::{ZonelistConfig, ZonelistOrder};
-pub use list::{ZoneIter, ZoneRef, Zonelist, ZonelistKind};
+pub use list::{ZoneIter, ZoneRef, Zonelist};
 pub use policy::apply_policy_zone;
 pub use set::Zonelists;
 pub use shared::SharedZonelists;

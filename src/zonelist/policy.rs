@@ -26,6 +26,7 @@ use crate::topology::Topology;
 /// assert!(!zonelist::apply_policy_zone(&nodes, ZoneType::Dma32, &topo));
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+#[inline]
 pub fn apply_policy_zone(policy_nodes: &NodeMask, zone: ZoneType, topo: &Topology) -> bool {
     let threshold = if policy_nodes.intersects(topo.high_memory_nodes()) {
         topo.policy_zone()

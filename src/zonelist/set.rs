@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use super::build::{self, NodeLists, ZonelistConfig, ZonelistOrder};
-use super::list::{Zonelist, ZonelistKind};
+use super::list::Zonelist;
+use crate::gfp::ZonelistKind;
 use crate::gfp::{self, GfpFlags, ZoneType};
 use crate::nodemask::NodeId;
 use crate::topology::Topology;

@@ -5,8 +5,8 @@ use alloc::string::ToString;
 use mempolicy::abi::{self, AddressSpace, SystemNodes, Task};
 use mempolicy::gfp::GfpFlags;
 use mempolicy::interleave::{InterleaveCursor, Uniform};
+use mempolicy::machine::{CpuSlots, Machine, MachineCell};
 use mempolicy::policy::{parse_mpol, Mempolicy, NodeContext, PolicyDefaults};
-use mempolicy::select::{self, Machine};
 use mempolicy::topology::Topology;
 use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask};
@@ -49,28 +49,38 @@ pub(crate) fn run(c: &mut Checks) {
         parse_mpol("prefer:,", topo.memory_nodes()).is_err(),
     );
 
-    // BIND 1-3 from CPU 0 lands on node 2, the nearest allowed node (recording L107).
-    let defaults = PolicyDefaults::new();
-    let machine = Machine::new(&topo, &zonelists, &defaults, &Uniform);
-    let mut cursor = InterleaveCursor::new();
-    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    // The kernel-facing layer in statics: BIND 1-3 faulted from CPU 0 lands on node 2, the
+    // nearest allowed node (recording L107).
+    static THE_MACHINE: MachineCell = MachineCell::new();
+    static CPUS: CpuSlots<2> = CpuSlots::new();
+    let machine = THE_MACHINE.init(|| Machine::new(topo.clone()));
+    c.check("cpu 0 up", CPUS.bring_up(machine, 0).is_ok());
     let all = *topo.memory_nodes();
-    let placement = select::policy_nodemask(
-        &bind,
-        gfp,
-        0,
-        NodeId::new(0),
-        &mut cursor,
-        Some(&all),
-        &machine,
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let mut bound: AddressSpace<Mempolicy> = AddressSpace::new();
+    c.check(
+        "mmap bound",
+        bound.mmap(1 << 32, 4 << 12, 1 << 20, ()).is_ok(),
     );
-    let served = placement.ok().and_then(|p| {
-        let mut frames = |_n: NodeId, _z, _o, _g| true;
-        select::alloc_pages_mpol(&zonelists, &p, gfp, 0, 0, Some(&all), &mut frames)
-            .ok()
-            .flatten()
+    bound.set_policy(1 << 32, (1 << 32) + (4 << 12), Some(&bind));
+    let mut owner = Task::new(all);
+    let mut frames = |n: NodeId, _z, _o, _g| Some(n.index());
+    let served = CPUS.with(0, |cpu| {
+        cpu.alloc_fault(&mut owner.lend(), &bound, 1 << 32, gfp, 0, &mut frames)
+            .map(|page| page.into_frame())
     });
-    c.eq("bind placement", served.map(|s| s.node().index()), Some(2));
+    c.eq("bind placement", served, Ok(Ok(2)));
+    let irq = CPUS.with_interrupt(0, |cpu| {
+        cpu.alloc_interrupt(GfpFlags::GFP_ATOMIC, 0, &mut frames)
+            .map(|page| page.into_frame())
+    });
+    c.eq("interrupt placement", irq, Ok(Ok(0)));
+    let _ = (
+        &zonelists,
+        InterleaveCursor::new(),
+        PolicyDefaults::new(),
+        Uniform,
+    );
 
     // The syscall layer: set_mempolicy through a user buffer, then the task policy.
     let sys = SystemNodes::new(*topo.possible_nodes(), *topo.online_nodes(), all);
@@ -98,7 +108,8 @@ pub(crate) fn run(c: &mut Checks) {
             Err(mempolicy::Error::Fault(addr))
         }
     }
-    let r = abi::set_mempolicy(&mut task, &sys, &mut User(&mut user), 3, 8, 5);
+    let r = machine.set_mempolicy(&mut task, &mut User(&mut user), 3, 8, 5);
+    let _ = sys;
     c.eq("set_mempolicy interleave", r, Ok(0));
     c.eq(
         "task policy",

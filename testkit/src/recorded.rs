@@ -1,34 +1,31 @@
 //! The recorded Linux 6.12 answers of `conformance/`, row by row, for the tests that
 //! replay part of a case through one layer of the crate (the full replay through `mpolsim` is
 //! `mpolsim/tests/conformance.rs`).
-#![allow(dead_code)]
 
 use std::fs;
 use std::ops::RangeInclusive;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use mempolicy::MAX_NUMNODES;
 
 /// One operation line of a case and the kernel's answer to it.
 #[derive(Clone, Debug)]
-pub(crate) struct Row {
+pub struct Row {
     /// The line number in the case script.
-    pub(crate) line: u32,
+    pub line: u32,
     /// The operation, without comments.
-    pub(crate) command: String,
+    pub command: String,
     /// The result line without its `L<n> ` prefix.
-    pub(crate) expected: String,
+    pub expected: String,
+}
+
+/// The repository's `conformance/` directory (recordings of real Linux kernels).
+pub fn conformance_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance")
 }
 
 fn read(path: &str) -> String {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = [
-        manifest.join("conformance"),
-        manifest.join("../conformance"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
-    .expect("the conformance directory");
+    let root = conformance_dir();
     fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -36,7 +33,7 @@ fn read(path: &str) -> String {
 /// `linux-6.12/CASE@TOPOLOGY.out`. On a build with fewer nodes than the recorded kernel, a
 /// line whose nodemask names a node this build lacks expects `err=EINVAL` (see
 /// [`names_node_beyond_this_build`]).
-pub(crate) fn rows(case: &str, topology: &str, lines: RangeInclusive<u32>) -> Vec<Row> {
+pub fn rows(case: &str, topology: &str, lines: RangeInclusive<u32>) -> Vec<Row> {
     let script = read(&format!("cases/{case}.txt"));
     let recording = read(&format!("linux-6.12/{case}@{topology}.out"));
     let mut rows = Vec::new();
@@ -76,7 +73,7 @@ fn strip_comment(text: &str) -> &str {
 /// with fewer nodes is a kernel with a smaller `MAX_NUMNODES`, and there a user nodemask that
 /// names a node at or beyond it is `EINVAL` (Linux `get_nodes`). Returns whether the script
 /// line passes such a nodemask.
-pub(crate) fn names_node_beyond_this_build(text: &str) -> bool {
+pub fn names_node_beyond_this_build(text: &str) -> bool {
     MAX_NUMNODES < 1024
         && text.split_whitespace().any(|token| {
             token
@@ -92,7 +89,7 @@ pub(crate) fn names_node_beyond_this_build(text: &str) -> bool {
 
 /// A `numa_maps` answer cut down to each entry's name and policy text (the page counts
 /// after the policy are left out), for replays that model policies but not pages.
-pub(crate) fn policy_text_only(answer: &str) -> String {
+pub fn policy_text_only(answer: &str) -> String {
     let Some(entries) = answer.strip_prefix("ok ") else {
         return answer.to_string();
     };

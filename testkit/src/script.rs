@@ -1,25 +1,27 @@
-//! The oracle's script language (`shared/conformance/FORMAT.md`): lines, tokens and the
+//! The oracle's script language (the one `conformance/README.md` describes): lines, tokens and the
 //! argument grammars, parsed exactly as `oracle.c` parses them (C `strtoul` base 0 included).
 
 /// Most tokens on one line.
-pub(crate) const MAX_TOKENS: usize = 40;
+pub const MAX_TOKENS: usize = 40;
 /// Bits in a user nodemask buffer (1024 longs).
-pub(crate) const MASK_BITS: u64 = 1024 * 64;
+pub const MASK_BITS: u64 = 1024 * 64;
 /// Most pages one touch/read/where/move may name.
-pub(crate) const MAX_PAGES_OP: u64 = 65536;
+pub const MAX_PAGES_OP: u64 = 65536;
 /// Bytes per page.
-pub(crate) const PAGE: u64 = 4096;
+pub const PAGE: u64 = 4096;
 
 /// One operation line: its physical line number and its tokens.
 #[derive(Debug)]
-pub(crate) struct Line<'a> {
-    pub(crate) number: usize,
-    pub(crate) tokens: Result<Vec<&'a [u8]>, TooManyTokens>,
+pub struct Line<'a> {
+    /// The physical line number (1-based).
+    pub number: usize,
+    /// The tokens, or the error of a line with too many of them.
+    pub tokens: Result<Vec<&'a [u8]>, TooManyTokens>,
 }
 
 /// The line has more than [`MAX_TOKENS`] tokens.
 #[derive(Debug)]
-pub(crate) struct TooManyTokens;
+pub struct TooManyTokens;
 
 fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t' || c == b'\r'
@@ -54,7 +56,7 @@ fn tokenize(line: &[u8]) -> Result<Vec<&[u8]>, TooManyTokens> {
 
 /// Returns the operation lines of a script (blank and comment-only lines are skipped but
 /// counted).
-pub(crate) fn lines(script: &[u8]) -> Vec<Line<'_>> {
+pub fn lines(script: &[u8]) -> Vec<Line<'_>> {
     let mut out = Vec::new();
     for (i, raw) in script.split(|&c| c == b'\n').enumerate() {
         let tokens = tokenize(raw);
@@ -70,7 +72,7 @@ pub(crate) fn lines(script: &[u8]) -> Vec<Line<'_>> {
 }
 
 /// Returns the words after `topology:` of the script's topology directive, if any.
-pub(crate) fn topology_directive(script: &[u8]) -> Option<String> {
+pub fn topology_directive(script: &[u8]) -> Option<String> {
     for raw in script.split(|&c| c == b'\n') {
         let text = String::from_utf8_lossy(raw);
         let trimmed = text.trim_start_matches([' ', '\t']);
@@ -86,13 +88,13 @@ pub(crate) fn topology_directive(script: &[u8]) -> Option<String> {
 }
 
 /// C `strtoul(s, &end, 0)` requiring the whole token to be consumed (`oracle.c parse_num`).
-pub(crate) fn parse_num(s: &[u8]) -> Option<u64> {
+pub fn parse_num(s: &[u8]) -> Option<u64> {
     let (value, rest) = strtoul(s, 0)?;
     rest.is_empty().then_some(value)
 }
 
 /// C `strtol(s, &end, 0)` requiring the whole token to be consumed (`oracle.c parse_long`).
-pub(crate) fn parse_long(s: &[u8]) -> Option<i64> {
+pub fn parse_long(s: &[u8]) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
@@ -118,7 +120,7 @@ pub(crate) fn parse_long(s: &[u8]) -> Option<i64> {
 /// C `strtoul` with `base` 0 or 10: returns the value and the unparsed rest, or `None` when no
 /// digits were read... except that C returns 0 with the end at the start; callers that need
 /// the whole token treat a non-empty rest as an error anyway. Overflow (`ERANGE`) is `None`.
-pub(crate) fn strtoul(s: &[u8], base: u32) -> Option<(u64, &[u8])> {
+pub fn strtoul(s: &[u8], base: u32) -> Option<(u64, &[u8])> {
     if s.is_empty() {
         return None;
     }
@@ -176,10 +178,10 @@ fn strtoul_unsigned(s: &[u8], base: u32) -> Option<(u64, &[u8])> {
 }
 
 /// A symbol table for `parse_syms`.
-pub(crate) type Syms = &'static [(&'static str, u64)];
+pub type Syms = &'static [(&'static str, u64)];
 
 /// Mode and mode-flag names (`oracle.c mode_syms`).
-pub(crate) const MODE_SYMS: Syms = &[
+pub const MODE_SYMS: Syms = &[
     ("DEFAULT", 0),
     ("PREFERRED", 1),
     ("BIND", 2),
@@ -195,9 +197,9 @@ pub(crate) const MODE_SYMS: Syms = &[
     ("BALANCING", 1 << 13),
 ];
 /// get_mempolicy flag names.
-pub(crate) const GFLAG_SYMS: Syms = &[("NODE", 1), ("ADDR", 2), ("MEMS_ALLOWED", 4)];
+pub const GFLAG_SYMS: Syms = &[("NODE", 1), ("ADDR", 2), ("MEMS_ALLOWED", 4)];
 /// mbind / move_pages flag names.
-pub(crate) const MBFLAG_SYMS: Syms = &[("STRICT", 1), ("MOVE", 2), ("MOVE_ALL", 4)];
+pub const MBFLAG_SYMS: Syms = &[("STRICT", 1), ("MOVE", 2), ("MOVE_ALL", 4)];
 
 fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &str) -> Option<&'a [u8]> {
     (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes()))
@@ -206,7 +208,7 @@ fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &str) -> Option<&'a [u8]> {
 
 /// `A|B|0x10`: names from `table` (any case, optional `MPOL_` / `MPOL_F_` / `MPOL_MF_`
 /// prefix) or numbers, OR-ed together (`oracle.c parse_syms`).
-pub(crate) fn parse_syms(s: &[u8], table: Syms) -> Option<u64> {
+pub fn parse_syms(s: &[u8], table: Syms) -> Option<u64> {
     let mut acc = 0u64;
     for part in s.split(|&c| c == b'|') {
         if part.is_empty() || part.len() >= 64 {
@@ -230,10 +232,10 @@ pub(crate) fn parse_syms(s: &[u8], table: Syms) -> Option<u64> {
 }
 
 /// A user nodemask argument: `None` for a NULL pointer, else the buffer words.
-pub(crate) type UserMask = Option<Vec<u64>>;
+pub type UserMask = Option<Vec<u64>>;
 
 /// `-`, `none`/`empty`, `0xHEX` or a list `0-2,5` (`oracle.c parse_nodes`).
-pub(crate) fn parse_nodes(s: &[u8]) -> Option<UserMask> {
+pub fn parse_nodes(s: &[u8]) -> Option<UserMask> {
     let mut buf = vec![0u64; (MASK_BITS / 64) as usize];
     if s == b"-" {
         return Some(None);
@@ -278,7 +280,7 @@ pub(crate) fn parse_nodes(s: &[u8]) -> Option<UserMask> {
 }
 
 /// `P` or `P+B` → `P*4096+B` bytes (`oracle.c parse_pagebytes`; wrapping like C).
-pub(crate) fn parse_pagebytes(s: &[u8]) -> Option<u64> {
+pub fn parse_pagebytes(s: &[u8]) -> Option<u64> {
     if !s.first().is_some_and(u8::is_ascii_digit) {
         return None;
     }
@@ -300,7 +302,7 @@ pub(crate) fn parse_pagebytes(s: &[u8]) -> Option<u64> {
 }
 
 /// Prints a nodelist of user-buffer words the oracle's way (`none` when empty).
-pub(crate) fn format_nodelist(words: &[u64]) -> String {
+pub fn format_nodelist(words: &[u64]) -> String {
     let mut out = String::new();
     let bits = words.len() as u64 * 64;
     let test = |i: u64| words[(i / 64) as usize] & (1 << (i % 64)) != 0;
@@ -331,7 +333,7 @@ pub(crate) fn format_nodelist(words: &[u64]) -> String {
 }
 
 /// Prints a mode word the oracle's way (`oracle.c out_mode`).
-pub(crate) fn format_mode(m: i64) -> String {
+pub fn format_mode(m: i64) -> String {
     const NAMES: [&str; 7] = [
         "DEFAULT",
         "PREFERRED",
