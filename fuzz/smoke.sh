@@ -40,6 +40,7 @@ fi
 extra_args() {
     case "$1" in
         mpolsim) echo "-max_len=2048" ;;
+        acpi) echo "-max_len=12288" ;;
         *) echo "" ;;
     esac
 }

@@ -8,6 +8,8 @@
 
 use core::fmt;
 
+use crate::firmware::Table;
+
 /// Linux errno numbers (x86-64 / asm-generic values) used by this crate.
 pub mod errno {
     /// Operation not permitted.
@@ -151,6 +153,18 @@ pub enum Error {
     /// A CPU number the machine does not describe, or whose per-CPU handle is not brought
     /// up. Carries the CPU number.
     InvalidCpu(u32),
+    /// An ACPI table is malformed where Linux would not use it (see
+    /// [`firmware`](crate::firmware#what-is-an-error-and-what-is-ignored)). Carries the table,
+    /// the byte offset in it of the header field or entry at fault (the table's length if it
+    /// is cut short) and what is wrong.
+    FirmwareTable {
+        /// The table at fault.
+        table: Table,
+        /// The byte offset of the field or entry at fault, from the start of the table.
+        offset: usize,
+        /// What is wrong, in a few words.
+        what: &'static str,
+    },
 }
 
 /// `core::result::Result` with this crate's [`Error`].
@@ -184,7 +198,8 @@ impl Error {
             | Self::InvalidWeight(_)
             | Self::ConflictingZoneFlags(_)
             | Self::InvalidTopology(_)
-            | Self::InvalidCpu(_) => errno::EINVAL,
+            | Self::InvalidCpu(_)
+            | Self::FirmwareTable { .. } => errno::EINVAL,
             Self::Fault(_) => errno::EFAULT,
             Self::NodeOutOfRange(_) => errno::ERANGE,
             Self::NumberOverflow(_) => errno::EOVERFLOW,
@@ -262,6 +277,11 @@ impl fmt::Display for Error {
             Self::CapacityExceeded(c) => write!(f, "capacity {c} exceeded"),
             Self::Busy => f.write_str("busy, try again"),
             Self::InvalidCpu(c) => write!(f, "cpu {c} is not a cpu of this machine"),
+            Self::FirmwareTable {
+                table,
+                offset,
+                what,
+            } => write!(f, "ACPI {} table, byte {offset}: {what}", table.name()),
         }
     }
 }

@@ -59,9 +59,11 @@
 //! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced) | `tests/select_noalloc.rs` |
 //! | weight reads ([`WeightReader`](crate::weights::WeightReader)'s methods, picks through [`with_view`](crate::weights::WeightReader::with_view)) and the quiescent states they report | `tests/weights_alloc.rs` |
 //! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
+//! | ACPI table parsers: [`Srat`](crate::firmware::Srat), [`Slit`](crate::firmware::Slit), [`Hmat`](crate::firmware::Hmat), [`Madt`](crate::firmware::Madt) `parse`, their entry iterators and decoded values, and their errors | `tests/firmware_alloc.rs` |
 //! | syscall validation and queries: every `get_mempolicy`, every failing `set_mempolicy` and `mbind` check (holes and `MPOL_MF_STRICT` included), `set_mempolicy_home_node` with nothing to act on, [`migrate_pairs`](crate::abi::migrate_pairs) | `tests/abi_alloc.rs` |
 //!
 //! What does allocate: building things ([`Topology`](crate::topology::Topology),
+//! [`NumaLayout`](crate::firmware::NumaLayout),
 //! [`Zonelists`](crate::zonelist::Zonelists),
 //! [`PolicyDefaults::new`](crate::policy::PolicyDefaults::new), [`PolicyRef::new`](crate::policy::PolicyRef::new)),
 //! every writer (weights, zonelists, [`PolicySlot::replace`](crate::policy::PolicySlot::replace) and
@@ -185,6 +187,7 @@
 //! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
 //! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
 //! | `InvalidTopology(why)` | `EINVAL` | inconsistent machine description | `TopologyBuilder::build`, `from_nodes_spec` |
+//! | `FirmwareTable { table, offset, what }` | `EINVAL` | a malformed ACPI table (see "Firmware tables" below) | the [`firmware`](crate::firmware) parsers, [`NumaLayout::from_acpi`](crate::firmware::NumaLayout::from_acpi) |
 //! | `PermissionDenied` | `EPERM` | missing `CAP_SYS_NICE` or ptrace access | `mbind`, `migrate_pages`, [`MigrateHooks`](crate::abi::MigrateHooks) |
 //! | `NotFound` | `ENOENT` | nothing to act on; a weight file that does not exist (7.3: a node without memory), the `auto` file on 6.12 | `set_mempolicy_home_node`, `store_node`, `show_node`, `store_auto`, `show_auto`, `set_auto` |
 //! | `NotSupported` | `EOPNOTSUPP` | a range's policy is not bind or prefer (many) | `set_mempolicy_home_node` |
@@ -221,6 +224,45 @@
 //! }
 //! ```
 //!
+//! # Firmware tables
+//!
+//! The ACPI parsers ([`firmware`](crate::firmware)) take the tables as untrusted bytes and
+//! promise, for any bytes at all:
+//!
+//! * **No panic and no read outside the slice.** Every field is read through bounds-checked
+//!   accessors; lengths and counts from the table are checked with overflow-free arithmetic
+//!   (a SLIT's `count²`, an HMAT locality entry's `4·(initiators + targets) + 2·initiators ·
+//!   targets`) before anything is read. Only the first `length` bytes are used, so passing a
+//!   whole mapped page is fine. Checked by the `acpi` fuzz target (`fuzz/`), which also
+//!   requires every layout that builds to give a topology, zonelists and weights, and by
+//!   `tests/firmware_tables.rs`.
+//! * **An error names the table and the byte offset.** A malformed table gives
+//!   [`Error::FirmwareTable`](crate::Error::FirmwareTable) `{ table, offset, what }`: the
+//!   header field (signature 0, length 4, checksum 9; the slice length when the table is cut
+//!   short) or the entry at fault. The offset is never beyond the slice.
+//! * **Linux's fallbacks where Linux has them.** A SLIT Linux finds invalid is ignored and
+//!   distances stay 10/20; an HMAT Linux rejects (unknown revision, a bad entry, a memory
+//!   domain missing from the SRAT, a processor domain without a node) is ignored whole, so no
+//!   access classes and weights stay 1; disabled and empty SRAT memory entries are skipped; a
+//!   machine without SRAT, without enabled SRAT memory, or with RAM its nodes do not cover
+//!   gets Linux's one node. [`TableUse`](crate::firmware::TableUse) and
+//!   [`NumaSource`](crate::firmware::NumaSource) say which happened.
+//! * **Errors where Linux gives up or has no defined behaviour**: header, length or checksum
+//!   faults (Linux only warns about a checksum), entries of length 0, shorter than their
+//!   header or running past the table, SRAT entries of the wrong size, more proximity
+//!   domains than nodes (or a domain at or above
+//!   [`MAX_PXM_DOMAINS`](crate::firmware::MAX_PXM_DOMAINS)), more memory ranges than
+//!   [`NR_NODE_MEMBLKS`](crate::firmware::NR_NODE_MEMBLKS), two nodes' memory overlapping, a
+//!   SLIT matrix larger than the table, a short MADT processor entry. Linux turns NUMA (or
+//!   ACPI) off for these; [`NumaLayout::single_node`](crate::firmware::NumaLayout::single_node)
+//!   builds the one-node machine it would boot with.
+//! * **Deterministic.** The same bytes give the same layout; parsing allocates nothing (see
+//!   above) and the layout allocates only at build time.
+//!
+//! Every fixture in `conformance/firmware/` (fourteen machines recorded on Linux 7.3, two also on
+//! 6.12) must give Linux's node states, CPU numbers, distances, zonelist orders, HMAT access
+//! classes and automatic weights line for line (`mpolsim/tests/firmware_fixtures.rs`).
+//!
 //! # Which Linux
 //!
 //! The crate follows two releases, each recorded on a real 4-node machine (the project's
@@ -243,6 +285,7 @@
 //! | per-VMA policy copies, never shared between ranges | 3.8+ (`mpol_dup` per VMA) |
 //! | policies freed after a grace period | the CVE-2026-23415 fix (`kfree_rcu` in `__mpol_put`) |
 //! | node-order zonelists; zone order on request | node order only since 4.14; zone order as before 4.14 ([`zonelist`](crate::zonelist)) |
+//! | NUMA layout from ACPI SRAT/SLIT/HMAT/MADT (node numbering, CPU numbers, access classes) | Linux 7.3 on x86-64 as recorded ([`firmware`](crate::firmware)); 6.12 gives the same |
 //! | GFP bit values, `GFP_NOWAIT` with `__GFP_NOWARN` | 6.10+ bit layout, 6.7+ `GFP_NOWAIT` ([`gfp`](crate::gfp)) |
 
 /// How many times any lock of the crate was taken in this process (`--cfg mempolicy_audit`

@@ -78,6 +78,7 @@
 //! | `policy_nodemask`, `alloc_pages_mpol`, `get_vma_policy`, `mpol_misplaced` | [`select`] |
 //! | the memory-policy system calls, `mbind_range`, `shared_policy_replace` | [`abi`] |
 //! | `PAGE_SHIFT`, `PAGE_SIZE`, `HPAGE_PMD_ORDER` | [`page`] |
+//! | ACPI SRAT/SLIT/HMAT/MADT: `acpi_numa_init`, `acpi_map_pxm_to_node`, `numa_cleanup_meminfo`, `slit_valid`, `hmat_init`, `topology_register_apic` | [`firmware`] |
 //!
 //! # Features
 //! * *(none)*: `no_std` with `alloc`, [`MAX_NUMNODES`] = 64.
@@ -96,6 +97,72 @@
 //!
 //! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
 //! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
+//! # From firmware tables
+//!
+//! A kernel maps its ACPI SRAT, SLIT, HMAT and MADT and hands their bytes over; [`firmware`]
+//! derives the machine exactly as Linux 7.3 does at boot, and from it the topology, the
+//! zonelists and the automatic interleave weights:
+//!
+//! ```
+//! use mempolicy::firmware::{AcpiTables, MovableZone, NumaLayout};
+//! use mempolicy::weights::WeightTable;
+//! use mempolicy::zonelist::Zonelists;
+//! use mempolicy::NodeId;
+//! # fn hex(s: &str) -> Vec<u8> {
+//! #     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+//! # }
+//! # // The tables QEMU built for the recorded 4-node machine (conformance/firmware/f01).
+//! # let srat = hex(concat!(
+//! #     "5352415440010000014a424f434853204258504320202020010000004258504301000000010000000000",
+//! #     "000000000000001000000100000000000000000000000010010101000000000000000000000001280000",
+//! #     "00000000000000000000000000000a000000000000000000010000000000000000000000012800000000",
+//! #     "000000001000000000000000f00f00000000000000000100000000000000000000000128010000000000",
+//! #     "000000100000000000000010000000000000000001000000000000000000000001280200000000000000",
+//! #     "002000000000000000100000000000000000010000000000000000000000012803000000000000000030",
+//! #     "000000000000001000000000000000000100000000000000000000000128000000000000000000000000",
+//! #     "0000000000000000000000000000000000000000000000000000",
+//! # ));
+//! # let slit = hex(concat!(
+//! #     "534c49543c0000000188424f434853204258504320202020010000004258504301000000040000000000",
+//! #     "00000a1e14281e0a281414280a1e28141e0a",
+//! # ));
+//! # let hmat = hex(concat!(
+//! #     "484d41545801000002de424f434853204258504320202020010000004258504301000000000000000000",
+//! #     "000028000000010000000000000000000000000000000000000000000000000000000000000000000000",
+//! #     "280000000100000001000000010000000000000000000000000000000000000000000000000000002800",
+//! #     "000001000000000000000200000000000000000000000000000000000000000000000000000028000000",
+//! #     "010000000100000003000000000000000000000000000000000000000000000001000000480000000000",
+//! #     "000002000000040000000000000010270000000000000000000001000000000000000100000002000000",
+//! #     "030000000800080019001900080008001900190001000000480000000003000002000000040000000000",
+//! #     "00000800000000000000000000000100000000000000010000000200000003000000d430d430350c350c",
+//! #     "d430d430350c350c",
+//! # ));
+//! # let madt = hex(concat!(
+//! #     "41504943800000000177424f4348532042585043202020200100000042585043010000000000e0fe0100",
+//! #     "000000080000010000000008010101000000010c00000000c0fe00000000020a0000020000000000020a",
+//! #     "0005050000000d00020a0009090000000d00020a000a0a0000000d00020a000b0b0000000d000406ff00",
+//! #     "0001",
+//! # ));
+//! let tables = AcpiTables::new().srat(&srat).slit(&slit).hmat(&hmat).madt(&madt);
+//! let layout = NumaLayout::from_acpi(&tables.boot_apic_id(0))?;
+//! let topo = layout.topology(MovableZone::None)?;
+//! let zonelists = Zonelists::build(&topo);
+//! let weights = WeightTable::new(*topo.memory_nodes());
+//! layout.feed_weights(&weights)?;
+//!
+//! // Linux: "# online=0-3", "# has_cpu=0-1", "# node0 fallback=0 2 1 3",
+//! // "# wi_auto=true weights: node0=4 node1=4 node2=1 node3=1".
+//! assert_eq!(topo.online_nodes().to_string(), "0-3");
+//! assert_eq!(topo.cpu_nodes().to_string(), "0-1");
+//! let order = zonelists.fallback_order(NodeId::new(0)).unwrap();
+//! assert_eq!(order, [0, 2, 1, 3].map(NodeId::new));
+//! let w = weights.snapshot();
+//! assert_eq!([0, 1, 2, 3].map(|n| w.get(NodeId::new(n))), [4, 4, 1, 1]);
+//! # Ok::<(), mempolicy::Error>(())
+//! ```
+//!
+//! Minimum supported Rust: 1.83. The crate targets Linux 6.12 where a real kernel was
+//! recorded, and the newest behaviour (6.16+) for what 6.12 lacks (automatic weights).
 #![no_std]
 #![cfg_attr(
     not(test),
@@ -127,6 +194,7 @@ extern crate std;
 
 pub mod abi;
 mod error;
+pub mod firmware;
 pub mod gfp;
 pub mod guarantees;
 pub mod guide;

@@ -17,6 +17,7 @@
 //! topology's `bw=`, an empty `cpuset.mems`) come from the crate's [`Linux`] profile.
 
 mod env;
+pub mod firmware;
 mod memory;
 mod numa_maps;
 mod sim;

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT
+//! mpolsim --firmware FILE
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
@@ -13,6 +14,10 @@
 //! simulated (default 7.3; the two differ in a few places, see the crate's `Linux`).
 //! `--view bars` adds, under every `where` line, a bar per node showing where the pages
 //! landed.
+//!
+//! `--firmware FILE` reads the ACPI tables of an oracle recording (its `table=SIG … hex=…`
+//! lines) and prints what the crate derives from them, in the recording's formats (see
+//! `mpolsim::firmware`).
 
 use std::process::ExitCode;
 
@@ -21,7 +26,9 @@ const MAX_SCRIPT: u64 = 4 << 20;
 
 const USAGE: &str =
     "usage: mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT\n       \
-     (--linux: the kernel release simulated, default 7.3)";
+     mpolsim --firmware FILE\n       \
+     (--linux: the kernel release simulated, default 7.3; --firmware: what the crate derives \
+     from the ACPI tables of a recording)";
 
 fn usage() -> ExitCode {
     eprintln!("{USAGE}");
@@ -34,6 +41,7 @@ fn main() -> ExitCode {
     let mut view = mpolsim::View::Kernel;
     let mut linux = mpolsim::Linux::default();
     let mut script = None;
+    let mut firmware = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--linux" => match args.next() {
@@ -48,6 +56,7 @@ fn main() -> ExitCode {
                 },
                 None => return usage(),
             },
+            "--firmware" => firmware = true,
             "--topology" => match args.next() {
                 Some(spec) => topology = Some(spec),
                 None => return usage(),
@@ -76,6 +85,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if firmware {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            eprintln!("mpolsim: {path}: not UTF-8 text");
+            return ExitCode::from(2);
+        };
+        return match mpolsim::firmware::run(text) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("mpolsim: {path}: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let options = mpolsim::Options { linux, view };
     match mpolsim::run_with(&bytes, topology.as_deref(), options) {
         Ok(out) => {
