@@ -95,6 +95,9 @@
 //! holds no global state; the embedder owns every instance, in `static`s if it likes
 //! ([`machine::MachineCell`], [`machine::CpuSlots`]).
 //!
+//! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
+//! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
+//!
 //! # From firmware tables
 //!
 //! A kernel maps its ACPI SRAT, SLIT, HMAT and MADT and hands their bytes over; [`firmware`]
@@ -160,9 +163,6 @@
 //! assert_eq!(machine.cpu(1)?.node(), NodeId::new(1));
 //! # Ok::<(), mempolicy::Error>(())
 //! ```
-//!
-//! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
-//! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
 #![no_std]
 #![cfg_attr(
     not(test),

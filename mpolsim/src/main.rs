@@ -27,7 +27,8 @@ const MAX_SCRIPT: u64 = 4 << 20;
 const USAGE: &str =
     "usage: mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT\n       \
      mpolsim [--linux 6.12|7.3] --firmware FILE\n       \
-     (--linux: the kernel release simulated, default 7.3)";
+     (--linux: the kernel release simulated, default 7.3; --firmware: what the crate derives \
+     from the ACPI tables of a recording)";
 
 fn usage() -> ExitCode {
     eprintln!("{USAGE}");
@@ -43,7 +44,6 @@ fn main() -> ExitCode {
     let mut firmware = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--firmware" => firmware = true,
             "--linux" => match args.next() {
                 Some(value) => match value.parse() {
                     Ok(release) => linux = release,
@@ -56,6 +56,7 @@ fn main() -> ExitCode {
                 },
                 None => return usage(),
             },
+            "--firmware" => firmware = true,
             "--topology" => match args.next() {
                 Some(spec) => topology = Some(spec),
                 None => return usage(),

@@ -63,6 +63,7 @@ impl ZoneCache {
     /// Returns the index of the first zone of `list` (named `key`) at or below `highest`
     /// whose node is in `nodes` (any node if `None`), or the list's length if there is none
     /// (Linux: `first_zones_zonelist()`). A repeated question costs one comparison of the key.
+    #[inline(never)]
     pub(crate) fn first_zone(
         &mut self,
         key: ListKey,

@@ -147,6 +147,7 @@ pub(crate) struct Walk<'a, 'c> {
 
 impl<'a, 'c> Walk<'a, 'c> {
     /// A walk of `zonelists` for `2^order` frames within the cpuset `mems_allowed`.
+    #[inline]
     pub(crate) const fn new(
         zonelists: &'a Zonelists,
         order: u32,
@@ -162,12 +163,14 @@ impl<'a, 'c> Walk<'a, 'c> {
 
     /// Lets the walk remember first zones in `cache`, where `zonelists` is the set of
     /// `generation` (generations name sets uniquely for the owner of the cache).
+    #[inline]
     pub(crate) fn with_cache(mut self, cache: Option<(&'c mut ZoneCache, u64)>) -> Self {
         self.cache = cache;
         self
     }
 
     /// One attempt: `__alloc_frozen_pages_noprof(gfp, order, node, nodemask)`.
+    #[inline(always)]
     fn on_node<F>(
         &mut self,
         gfp: GfpFlags,
@@ -193,9 +196,17 @@ impl<'a, 'c> Walk<'a, 'c> {
             (Some(mask), None) | (None, Some(mask)) => Some(mask),
             (None, None) => None,
         };
+        // The first entry at or below the highest zone is usually eligible (no nodemask, or
+        // its node in it): one table lookup. Otherwise the CPU's cache remembers where the
+        // first eligible entry is, so that a narrow mask far down a long list costs one
+        // lookup too.
+        let first = list.first_at_or_below(highest);
+        let eligible = list
+            .as_slice()
+            .get(first)
+            .is_some_and(|zone| filter.is_none_or(|mask| mask.contains(zone.node())));
         let start = match self.cache.as_mut() {
-            None => 0,
-            Some((cache, generation)) => {
+            Some((cache, generation)) if !eligible => {
                 let key = ListKey {
                     generation: *generation,
                     node,
@@ -203,6 +214,7 @@ impl<'a, 'c> Walk<'a, 'c> {
                 };
                 cache.first_zone(key, list, highest, filter)
             }
+            _ => first,
         };
         for zone in list.iter_from(start, highest, filter) {
             if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
@@ -219,6 +231,7 @@ impl<'a, 'c> Walk<'a, 'c> {
     }
 
     /// The body of [`alloc_pages_mpol`].
+    #[inline]
     pub(crate) fn mpol<F>(
         &mut self,
         placement: &Placement,
@@ -372,6 +385,7 @@ where
 pub(crate) type CacheRef<'c> = Option<(&'c mut ZoneCache, u64)>;
 
 /// [`alloc_pages`] with the CPU's zone cache.
+#[inline(always)]
 pub(crate) fn alloc_pages_walk<W, F>(
     globals: &Globals<'_, W>,
     task: &mut TaskContext<'_>,
@@ -418,6 +432,7 @@ where
     clippy::too_many_arguments,
     reason = "the inputs of vma_alloc_folio plus the machine, task, CPU, frames and cache"
 )]
+#[inline(always)]
 pub(crate) fn alloc_vma_walk<'a, W, F>(
     globals: &Globals<'a, W>,
     task: &mut TaskContext<'_>,

@@ -152,7 +152,7 @@ impl Zonelist {
     /// Returns the index of the first entry with zone type at or below `highest` (the length
     /// if none; the table has an entry for every zone type).
     #[inline]
-    fn first_at_or_below(&self, highest: ZoneType) -> usize {
+    pub(crate) fn first_at_or_below(&self, highest: ZoneType) -> usize {
         self.first
             .get(highest.index())
             .map_or(self.refs.len(), |&i| i as usize)
