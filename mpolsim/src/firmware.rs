@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 
 use mempolicy::firmware::{AccessClass, AcpiTables, MovableZone, NumaLayout};
 use mempolicy::machine::Machine;
+use mempolicy::topology::NodePerformance;
 use mempolicy::{Linux, NodeId};
 
 /// The four tables of a recording (`None` for `table=SIG missing`).
@@ -262,6 +263,17 @@ pub fn derive(tables: &Tables, linux: Linux) -> Result<Vec<String>, String> {
             let Some(access) = layout.access(node, class) else {
                 continue;
             };
+            // The machine's topology carries the same performance (the weights come from it).
+            let carried = machine.with_topology(|t| t.performance(node, class));
+            let expected = access.perf.map(|coordinates| NodePerformance {
+                initiators: access.initiators,
+                coordinates,
+            });
+            if carried != expected {
+                return Err(format!(
+                    "node{node} access{k}: the topology carries {carried:?}, the layout {expected:?}"
+                ));
+            }
             // The oracle lists the initiator links one by one: "0,1,2", not "0-2".
             let initiators: Vec<String> = access.initiators.iter().map(|n| n.to_string()).collect();
             let initiators = if initiators.is_empty() {
