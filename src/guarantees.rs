@@ -36,8 +36,13 @@
 //! | a task or range policy | [`PolicySlot::load`](crate::policy::PolicySlot::load) | [`PolicySlot::replace`](crate::policy::PolicySlot::replace) |
 //!
 //! [`PolicySlot::get`](crate::policy::PolicySlot::get) is lock-free too, but takes a counted
-//! reference (one atomic increment). Each read sees the old or the new object, whole, and
-//! the old one stays allocated until the reader's next quiescent state (below). This is
+//! reference (one atomic increment), which may be dropped in the same context: the last
+//! drop of a policy installed in a slot hands it to the slot's domain (one
+//! compare-and-swap) and it is freed after a grace period on a writer path, as Linux's
+//! `__mpol_put` does with `kfree_rcu`. Each read sees the old or the new object, whole, and
+//! the old one stays allocated until the reader's next quiescent state (below). Destructors
+//! of retired objects run on writer paths after the writer lock is released, so a
+//! destructor may publish or reclaim in its own domain. This is
 //! model-checked with loom (`loom-tests/tests/{weights,zonelist,policy,rcu}.rs`) and
 //! stress-tested in `tests/cve_regressions.rs`.
 //!
@@ -57,7 +62,7 @@
 //! | zonelist walks ([`Zonelist::iter`](crate::zonelist::Zonelist::iter), `first_zone`, `iter_from`) | `tests/zones_alloc.rs` |
 //! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced), [`ZoneCache`](crate::select::ZoneCache) | `tests/select_noalloc.rs` |
 //! | weight reads ([`WeightReader`](crate::weights::WeightReader)'s methods, picks through [`with_view`](crate::weights::WeightReader::with_view)) and the quiescent states they report | `tests/weights_alloc.rs` |
-//! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
+//! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), dropping what `get` returned (the last reference included), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
 //! | syscall validation and queries: every `get_mempolicy`, every failing `set_mempolicy` and `mbind` check (holes and `MPOL_MF_STRICT` included), `set_mempolicy_home_node` with nothing to act on, [`migrate_pairs`](crate::abi::migrate_pairs) | `tests/abi_alloc.rs` |
 //!
 //! What does allocate: building things ([`Topology`](crate::topology::Topology),
@@ -77,8 +82,12 @@
 //! allocates: mask and policy operations, GFP zone choice, interleave picks and bulk plans,
 //! zonelist walks, the selection and allocation driver (the [`FrameSource`](crate::select::FrameSource)
 //! is the embedder's), and the lock-free reads above through the CPU's own readers,
-//! including [`Reader::quiescent`](crate::rcu::Reader::quiescent) and the quiescent states a
-//! [`WeightReader`](crate::weights::WeightReader) reports itself. A reader serves one context
+//! including [`Reader::quiescent`](crate::rcu::Reader::quiescent), the quiescent states a
+//! [`WeightReader`](crate::weights::WeightReader) reports itself, and dropping a
+//! [`PolicyRef`](crate::policy::PolicyRef) taken there with
+//! [`PolicySlot::get`](crate::policy::PolicySlot::get) (a last drop defers the free to the
+//! domain without locking; only a policy never installed in a slot, or whose domain is
+//! gone, is freed by its last drop, so drop those where freeing is allowed). A reader serves one context
 //! at a time (`&mut`): give interrupt handlers their own reader, registered at boot, or keep
 //! interrupts off while the task's reader is borrowed. In interrupt context pass
 //! [`CpuContext::interrupt`](crate::select::CpuContext::interrupt), so that the task's policy
@@ -109,6 +118,9 @@
 //! 3. **Objects retired before the call may be freed afterwards**, once every registered
 //!    reader of the domain has passed such a state, by a later writer or
 //!    [`Domain::reclaim`](crate::rcu::Domain::reclaim), never inside `quiescent` itself.
+//!    The epoch needs one or two rounds of such states after the object was handed over
+//!    ([`Domain::reclaim`](crate::rcu::Domain::reclaim) says when which); one `reclaim`
+//!    then frees everything that can be freed, however much it is.
 //! 4. **Loads after the call see every publish the new epoch accounts for** (an acquire
 //!    fence follows the store).
 //! 5. **Liveness is the embedder's.** Call it from the idle loop or the scheduler tick on
@@ -127,12 +139,20 @@
 //! let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
 //! let seen = slot.load(&reader).map(|p| p.to_string());
 //! slot.replace(None); // the old policy is retired, not freed: `reader` may still use it
-//! domain.reclaim();
+//! domain.reclaim(); // hands it over to the epoch; the reader holds it back
 //! assert_eq!(domain.retired(), 1);
-//! for _ in 0..4 {
-//!     reader.quiescent(); // nothing from before is used after this
-//!     domain.reclaim();
+//! // The writers' first use of the domain moved the epoch past the reader, so this takes
+//! // the longer bound: two rounds of a quiescent state and a reclaim.
+//! reader.quiescent(); // nothing from before is used after this
+//! domain.reclaim();
+//! reader.quiescent();
+//! domain.reclaim();
+//! assert_eq!(domain.retired(), 0);
+//! drop(reader);
+//! for _ in 0..100 {
+//!     slot.replace(Some(PolicyRef::new(Mempolicy::default_policy())));
 //! }
+//! domain.reclaim(); // no reader left: one call frees all of them
 //! assert_eq!(domain.retired(), 0);
 //! assert_eq!(seen.as_deref(), Some("default"));
 //! assert!(slot.load(&Domain::new().register()).is_none()); // a stranger sees nothing

@@ -113,7 +113,6 @@ struct WriterState {
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 pub struct WeightTable {
-    domain: Domain,
     current: RcuCell<Table>,
     writer: Mutex<WriterState>,
 }
@@ -131,25 +130,24 @@ impl WeightTable {
     pub fn with_domain(memory_nodes: NodeMask, domain: Domain) -> Self {
         let initial = Weights::INITIAL;
         Self {
-            current: RcuCell::new(Table::from(&initial)),
+            current: RcuCell::new(Table::from(&initial), &domain),
             writer: Mutex::new(WriterState {
                 current: initial,
                 bandwidth: [0; MAX_NUMNODES],
                 bandwidth_known: false,
                 memory_nodes,
             }),
-            domain,
         }
     }
 
     /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
     pub fn reader(&self) -> WeightReader<'_> {
-        WeightReader::new(self, self.domain.register())
+        WeightReader::new(self, self.current.reader())
     }
 
     /// Returns the table's reclamation domain.
     pub fn domain(&self) -> &Domain {
-        &self.domain
+        self.current.domain()
     }
 
     /// Sets `node`'s weight and switches the whole table to manual mode (Linux: writing
@@ -262,7 +260,7 @@ impl WeightTable {
 
     /// Frees every retired table whose grace period has ended (allocator-safe contexts only).
     pub fn reclaim(&self) {
-        self.domain.reclaim();
+        self.current.domain().reclaim();
     }
 
     /// Returns how many retired tables (and other objects of the domain) are not freed yet.
@@ -278,18 +276,13 @@ impl WeightTable {
     /// reads nor reports holds back every table retired since its last report, and once it
     /// reports, [`WeightTable::reclaim`] frees them all.
     pub fn retired(&self) -> usize {
-        self.domain.retired()
-    }
-
-    /// Returns the published table (reader side; see [`WeightReader`]).
-    pub(crate) fn cell(&self) -> &RcuCell<Table> {
-        &self.current
+        self.current.domain().retired()
     }
 
     /// Publishes `next` and records it as the writer's current state. The caller holds the
     /// writer lock (it passes the guarded `current`).
     fn publish(&self, current: &mut Weights, next: Weights) {
-        self.current.publish(Table::from(&next), &self.domain);
+        self.current.publish(Table::from(&next));
         *current = next;
     }
 }
@@ -307,7 +300,7 @@ impl fmt::Debug for WeightTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeightTable")
             .field("current", &self.snapshot())
-            .field("domain", &self.domain)
+            .field("domain", self.current.domain())
             .finish_non_exhaustive()
     }
 }
