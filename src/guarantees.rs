@@ -193,6 +193,7 @@
 //! | `Parse(offset)` | `EINVAL` | malformed text | `parse_list`, `parse_mpol`, sysfs parsers, `from_nodes_spec`, `ZonelistOrder::from_sysctl` |
 //! | `NodeOutOfRange(node)` | `ERANGE` | a nodelist names a node beyond the mask | `parse_list` |
 //! | `NumberOverflow(offset)` | `EOVERFLOW` | a number does not fit 32 bits | `parse_list`, `parse_mpol`, `from_nodes_spec` |
+//! | `OffsetOverflow(pgoff)` | `EOVERFLOW` | a mapping's page range wraps past the largest page offset | `mmap`, `mmap_shared` |
 //! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` | `set_weight`, `parse_weight` |
 //! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
 //! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
@@ -216,6 +217,7 @@
 //!     (Error::Fault(0), errno::EFAULT),
 //!     (Error::NodeOutOfRange(64), errno::ERANGE),
 //!     (Error::NumberOverflow(0), errno::EOVERFLOW),
+//!     (Error::OffsetOverflow(u64::MAX), errno::EOVERFLOW),
 //!     (Error::NoBandwidth, errno::ENODEV),
 //!     (Error::NoDevice(1), errno::ENODEV),
 //!     (Error::NoMemory, errno::ENOMEM),
