@@ -4,13 +4,17 @@
 //! read of a freed table is a reported failure.
 //!
 //! Run with `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=3 cargo test
-//! --release`. `tests/rcu.rs` shows the same construction catching planted bugs.
+//! --release`. The reader models have planted-bug twins that must fail (readers' loads
+//! relaxed, tables freed at once); the racing-writers model checks the writers' lock, which
+//! no reader-side bug can break.
 #![cfg(loom)]
 
 use loom::sync::Arc;
 use loom::thread;
+use mempolicy::rcu::{Domain, PlantedBug};
 use mempolicy::weights::{reduce_interleave_weights, WeightTable};
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
+use mempolicy_loom_tests::model;
 
 fn n(raw: usize) -> NodeId {
     NodeId::new(raw)
@@ -22,10 +26,10 @@ fn pair(weights: &[u8; MAX_NUMNODES]) -> [u8; 2] {
 
 /// (a) A reader racing a publish that changes two weights at once sees the whole old or the
 /// whole new table, never a mix, never freed memory, and never goes back.
-#[test]
-fn reader_sees_whole_old_or_whole_new_table() {
-    loom::model(|| {
-        let table = Arc::new(WeightTable::new(NodeMask::first_n(2)));
+fn whole_tables(bug: PlantedBug) {
+    model("weights::reader_sees_whole_old_or_whole_new_table", move || {
+        let domain = Domain::with_planted_bug(bug);
+        let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(2), domain));
         // Setup (automatic mode): bandwidths 0:100 give weights 1:32.
         table.set_node_bandwidth(n(1), 100, 100).unwrap();
 
@@ -54,6 +58,23 @@ fn reader_sees_whole_old_or_whole_new_table() {
         writer.join().unwrap();
         assert_eq!(pair(table.snapshot().as_array()), new);
     });
+}
+
+#[test]
+fn reader_sees_whole_old_or_whole_new_table() {
+    whole_tables(PlantedBug::None);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn reader_sees_whole_old_or_whole_new_table_catches_a_relaxed_load() {
+    whole_tables(PlantedBug::RelaxedLoad);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn reader_sees_whole_old_or_whole_new_table_catches_a_free_at_once() {
+    whole_tables(PlantedBug::FreeAtOnce);
 }
 
 /// The operations of model (b).
@@ -109,8 +130,7 @@ fn racing_writers_end_in_a_serial_state() {
         [Bandwidth, AutoOn, SetWeight],
     ];
     let allowed: Vec<(bool, [u8; 2])> = orders.iter().map(|&o| serial(o)).collect();
-    loom::model(move || {
-        ITERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    model("weights::racing_writers_end_in_a_serial_state", move || {
         let table = Arc::new(WeightTable::new(NodeMask::first_n(2)));
         table.set_node_bandwidth(n(0), 300, 300).unwrap();
         table.set_node_bandwidth(n(1), 300, 300).unwrap();
@@ -135,18 +155,16 @@ fn racing_writers_end_in_a_serial_state() {
         reader.copy_weights(&mut out);
         assert_eq!((reader.is_auto(), pair(&out)), end);
     });
-    std::println!("iterations {}", ITERATIONS.load(std::sync::atomic::Ordering::Relaxed));
 }
-static ITERATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// (c) A reader's cached view (the remembered table pointer) against two successive
 /// publishes with reclamation in between: every read sees a published table, reads never go
 /// back, and the last read after the writer is done sees the last table even if the newest
 /// table reuses the address of a freed one.
-#[test]
-fn cached_view_follows_two_publishes() {
-    loom::model(|| {
-        let table = Arc::new(WeightTable::new(NodeMask::first_n(1)));
+fn cached_view(bug: PlantedBug) {
+    model("weights::cached_view_follows_two_publishes", move || {
+        let domain = Domain::with_planted_bug(bug);
+        let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(1), domain));
         let writer = thread::spawn({
             let table = Arc::clone(&table);
             move || {
@@ -163,4 +181,21 @@ fn cached_view_follows_two_publishes() {
         writer.join().unwrap();
         assert_eq!(reader.weight(n(0)), 3);
     });
+}
+
+#[test]
+fn cached_view_follows_two_publishes() {
+    cached_view(PlantedBug::None);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn cached_view_follows_two_publishes_catches_a_relaxed_load() {
+    cached_view(PlantedBug::RelaxedLoad);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn cached_view_follows_two_publishes_catches_a_free_at_once() {
+    cached_view(PlantedBug::FreeAtOnce);
 }

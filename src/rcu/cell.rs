@@ -29,7 +29,11 @@ impl<T> Node<T> {
     /// Builds a node holding `value` (allocates) and returns it, owned by the caller.
     fn boxed(value: T) -> *mut Node<T> {
         let node = Box::into_raw(Box::new(Node {
-            link: Link::new(destroy_node::<T>),
+            link: Link::new(
+                destroy_node::<T>,
+                #[cfg(loom)]
+                poison_node::<T>,
+            ),
             #[cfg(loom)]
             canary: crate::sync::UnsafeCell::new(0),
             value,
@@ -51,10 +55,25 @@ unsafe fn destroy_node<T>(link: *mut Link) {
     // SAFETY: `Link` is the first field of the `repr(C)` node, which came from `Box`
     // (contract).
     let node = unsafe { Box::from_raw(link.cast::<Node<T>>()) };
+    // A loom failure unwinds through here with the canary possibly mid-read: skip it then.
     #[cfg(loom)]
-    // SAFETY: owned here.
-    node.canary.with_mut(|c| unsafe { *c = 0 });
+    if !std::thread::panicking() {
+        // SAFETY: owned here.
+        node.canary.with_mut(|c| unsafe { *c = 0 });
+    }
     drop(node);
+}
+
+/// Writes the canary of a `Node<T>` as its destruction would (loom's `FreeAtOnce` bug).
+///
+/// # Safety
+/// `link` heads a live `Node<T>`.
+#[cfg(loom)]
+unsafe fn poison_node<T>(link: *mut Link) {
+    // SAFETY: live (contract); only the canary is touched, through its tracked cell.
+    unsafe {
+        (*link.cast::<Node<T>>()).canary.with_mut(|c| *c = 0);
+    }
 }
 
 /// One pointer to a `T`, read lock-free through a [`Reader`] of the cell's [`Domain`] and
@@ -136,7 +155,11 @@ impl<T: Send + Sync + 'static> RcuCell<T> {
             let node = self.current.load(Ordering::Acquire);
             // SAFETY: as in `load_owned`: never null, and the writers' handle is pinned for
             // the call, so a concurrent publish cannot have the node destroyed under `f`.
-            f(unsafe { &*ptr::addr_of!((*node).value) })
+            unsafe {
+                #[cfg(loom)]
+                (*node).canary.with(|_| ());
+                f(&*ptr::addr_of!((*node).value))
+            }
         })
     }
 

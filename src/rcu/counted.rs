@@ -58,7 +58,11 @@ impl<T: Send + Sync + 'static> Counted<T> {
     /// Wraps `value` with a count of one (allocates).
     pub(crate) fn new(value: T) -> Self {
         let node = Box::new(CountedNode {
-            link: Link::new(destroy_counted::<T>),
+            link: Link::new(
+                destroy_counted::<T>,
+                #[cfg(loom)]
+                poison_counted::<T>,
+            ),
             refs: AtomicUsize::new(1),
             home: AtomicPtr::new(ptr::null_mut()),
             #[cfg(loom)]
@@ -138,11 +142,14 @@ impl<T: Send + Sync + 'static> Counted<T> {
             // by `destroy_counted`), so it is live; (2) no other reference to the node exists
             // (the count reached zero), so the node is ours to hand over.
             let shared = unsafe { &*home };
-            if !shared.frees_at_once() {
-                // SAFETY: as above.
-                if unsafe { shared.push_orphan(link) }.is_ok() {
-                    return;
-                }
+            #[cfg(loom)]
+            if shared.frees_at_once() {
+                // SAFETY: the planted bug marks the node freed now; it stays allocated.
+                unsafe { super::link::poison(link) };
+            }
+            // SAFETY: as above.
+            if unsafe { shared.push_orphan(link) }.is_ok() {
+                return;
             }
         }
         // SAFETY: the last reference is gone and the node was never published, or its
@@ -160,15 +167,30 @@ unsafe fn destroy_counted<T>(link: *mut Link) {
     // SAFETY: `Link` is the first field of the `repr(C)` node, which came from `Box`
     // (contract).
     let node = unsafe { Box::from_raw(link.cast::<CountedNode<T>>()) };
+    // A loom failure unwinds through here with the canary possibly mid-read: skip it then.
     #[cfg(loom)]
-    // SAFETY: owned here.
-    node.canary.with_mut(|c| unsafe { *c = 0 });
+    if !std::thread::panicking() {
+        // SAFETY: owned here.
+        node.canary.with_mut(|c| unsafe { *c = 0 });
+    }
     let home = node.home.load(Ordering::Relaxed);
     // The payload's destructor first: it may use the domain, which `home` keeps alive.
     drop(node);
     if !home.is_null() {
         // SAFETY: stored by `adopt` from `Arc::into_raw`, released once, here.
         drop(unsafe { Arc::from_raw(home) });
+    }
+}
+
+/// Writes the canary of a `CountedNode<T>` as its destruction would (loom's `FreeAtOnce`).
+///
+/// # Safety
+/// `link` heads a live `CountedNode<T>`.
+#[cfg(loom)]
+unsafe fn poison_counted<T>(link: *mut Link) {
+    // SAFETY: live (contract); only the canary is touched, through its tracked cell.
+    unsafe {
+        (*link.cast::<CountedNode<T>>()).canary.with_mut(|c| *c = 0);
     }
 }
 

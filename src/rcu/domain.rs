@@ -28,8 +28,10 @@ pub enum PlantedBug {
     None,
     /// Readers load the current pointer with `Relaxed` instead of `Acquire`.
     RelaxedLoad,
-    /// Retired objects and counted objects whose last reference is dropped are freed at
-    /// once instead of after a grace period.
+    /// Retired objects, and counted objects whose last reference is dropped, are freed at
+    /// once instead of after a grace period (their tracked canary is written as a free
+    /// would; the memory itself is released later, so the failing execution is reported by
+    /// loom rather than being a real use after free).
     FreeAtOnce,
 }
 
@@ -308,15 +310,12 @@ impl Writer {
     /// As [`Domain::retire`].
     unsafe fn retire(&mut self, link: *mut Link, shared: &Shared, guard: &Guard) {
         self.retired = self.retired.wrapping_add(1);
+        #[cfg(loom)]
         if shared.frees_at_once() {
-            // The planted bug: no grace period; destroyed as soon as the lock is released.
-            // SAFETY: handed over by the caller; a single node is its own last node.
-            if unsafe { shared.expired.push_list(link, link) }.is_err() {
-                // SAFETY: as above; the stack refused it, so it is still ours.
-                let freed = unsafe { destroy_list(link) };
-                shared.count_freed(freed);
-            }
-            return;
+            // The planted bug: the node counts as freed right now, under readers that may
+            // still hold it (its memory stays until the real, deferred free).
+            // SAFETY: handed over by the caller, so live.
+            unsafe { super::link::poison(link) };
         }
         // SAFETY: handed over by the caller (contract).
         unsafe { self.pending.push(link) };
@@ -412,13 +411,9 @@ impl Shared {
     }
 
     /// Whether the planted bug frees objects without a grace period.
-    #[inline(always)]
+    #[cfg(loom)]
     pub(super) fn frees_at_once(&self) -> bool {
-        #[cfg(loom)]
-        if self.bug == PlantedBug::FreeAtOnce {
-            return true;
-        }
-        false
+        self.bug == PlantedBug::FreeAtOnce
     }
 }
 

@@ -23,16 +23,36 @@ use crate::sync::{AtomicPtr, Ordering, UnsafeCell};
 pub(super) struct Link {
     next: UnsafeCell<*mut Link>,
     destroy: unsafe fn(*mut Link),
+    /// Under loom: marks the node's tracked canary as freed without freeing it, which is
+    /// what the `FreeAtOnce` planted bug does where a free would be (so that the failing
+    /// execution is reported by loom instead of being a real use after free).
+    #[cfg(loom)]
+    poison: unsafe fn(*mut Link),
 }
 
 impl Link {
     /// A header for a node that `destroy` frees.
-    pub(super) fn new(destroy: unsafe fn(*mut Link)) -> Self {
+    pub(super) fn new(
+        destroy: unsafe fn(*mut Link),
+        #[cfg(loom)] poison: unsafe fn(*mut Link),
+    ) -> Self {
         Self {
             next: UnsafeCell::new(ptr::null_mut()),
             destroy,
+            #[cfg(loom)]
+            poison,
         }
     }
+}
+
+/// Marks `link`'s node as freed for loom (the `FreeAtOnce` planted bug).
+///
+/// # Safety
+/// `link` heads a live node.
+#[cfg(loom)]
+pub(super) unsafe fn poison(link: *mut Link) {
+    // SAFETY: live (contract); `poison` matches the node's type (set with `destroy`).
+    unsafe { ((*link).poison)(link) }
 }
 
 /// Reads `link`'s successor.
