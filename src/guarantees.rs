@@ -71,7 +71,9 @@
 //! every writer (weights, zonelists, [`PolicySlot::replace`](crate::policy::PolicySlot::replace) and
 //! [`get_slow`](crate::policy::PolicySlot::get_slow)), [`Domain::register`](crate::rcu::Domain::register),
 //! [`Domain::reclaim`](crate::rcu::Domain::reclaim), [`WeightTable::reader`](crate::weights::WeightTable::reader),
-//! dropping a [`Reader`](crate::rcu::Reader), and the successful syscalls, which install
+//! dropping a [`Reader`](crate::rcu::Reader), dropping the last reference of a policy that
+//! was never installed in a [`PolicySlot`](crate::policy::PolicySlot) (or whose domain is
+//! gone), which frees it, and the successful syscalls, which install
 //! policies and split ranges ([`AddressSpace`](crate::abi::AddressSpace),
 //! [`SharedPolicy`](crate::abi::SharedPolicy)). `ToString` on a mask or policy allocates the
 //! `String`; formatting into a caller's buffer does not.
@@ -113,16 +115,17 @@
 //!    [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load)) borrow the reader,
 //!    and `quiescent` takes `&mut self`, so the borrow checker enforces this. Counted
 //!    references ([`PolicySlot::get`](crate::policy::PolicySlot::get)) stay valid.
-//! 2. **It costs one epoch store.** It never allocates, frees, blocks, spins or locks
-//!    (crossbeam-epoch's `repin`); it is safe in interrupt context on the reader's CPU.
+//! 2. **It costs one epoch store and one full fence.** It never allocates, frees, blocks,
+//!    spins or locks (crossbeam-epoch's `repin`); it is safe in interrupt context on the
+//!    reader's CPU.
 //! 3. **Objects retired before the call may be freed afterwards**, once every registered
 //!    reader of the domain has passed such a state, by a later writer or
 //!    [`Domain::reclaim`](crate::rcu::Domain::reclaim), never inside `quiescent` itself.
 //!    The epoch needs one or two rounds of such states after the object was handed over
 //!    ([`Domain::reclaim`](crate::rcu::Domain::reclaim) says when which); one `reclaim`
 //!    then frees everything that can be freed, however much it is.
-//! 4. **Loads after the call see every publish the new epoch accounts for** (an acquire
-//!    fence follows the store).
+//! 4. **Loads after the call see every publish the new epoch accounts for** (a sequentially
+//!    consistent fence follows the store).
 //! 5. **Liveness is the embedder's.** Call it from the idle loop or the scheduler tick on
 //!    every CPU. A reader that never reports one delays reclamation forever (memory grows,
 //!    nothing becomes unsafe); [`Domain::retired`](crate::rcu::Domain::retired) counts what

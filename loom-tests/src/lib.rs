@@ -43,8 +43,13 @@ where
         start: Instant::now(),
     };
     let executions = Arc::clone(&report.executions);
+    let start = report.start;
+    let progress = std::env::var_os("LOOM_PROGRESS").is_some();
     loom::model(move || {
-        executions.fetch_add(1, Ordering::Relaxed);
+        let n = executions.fetch_add(1, Ordering::Relaxed) + 1;
+        if progress && n.is_multiple_of(100_000) {
+            println!("  {n} executions, {:.0?}", start.elapsed());
+        }
         f();
     });
     drop(report);

@@ -27,37 +27,40 @@ fn pair(weights: &[u8; MAX_NUMNODES]) -> [u8; 2] {
 /// (a) A reader racing a publish that changes two weights at once sees the whole old or the
 /// whole new table, never a mix, never freed memory, and never goes back.
 fn whole_tables(bug: PlantedBug) {
-    model("weights::reader_sees_whole_old_or_whole_new_table", move || {
-        let domain = Domain::with_planted_bug(bug);
-        let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(2), domain));
-        // Setup (automatic mode): bandwidths 0:100 give weights 1:32.
-        table.set_node_bandwidth(n(1), 100, 100).unwrap();
+    model(
+        "weights::reader_sees_whole_old_or_whole_new_table",
+        move || {
+            let domain = Domain::with_planted_bug(bug);
+            let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(2), domain));
+            // Setup (automatic mode): bandwidths 0:100 give weights 1:32.
+            table.set_node_bandwidth(n(1), 100, 100).unwrap();
 
-        let writer = thread::spawn({
-            let table = Arc::clone(&table);
-            move || {
-                // Bandwidths 300:100 give 3:1: both weights change in one publish. Then try
-                // to free the old table.
-                table.set_node_bandwidth(n(0), 300, 300).unwrap();
-                table.reclaim();
-            }
-        });
+            let writer = thread::spawn({
+                let table = Arc::clone(&table);
+                move || {
+                    // Bandwidths 300:100 give 3:1: both weights change in one publish. Then try
+                    // to free the old table.
+                    table.set_node_bandwidth(n(0), 300, 300).unwrap();
+                    table.reclaim();
+                }
+            });
 
-        let (old, new) = ([1, 32], [3, 1]);
-        let mut reader = table.reader();
-        let mut out = [0; MAX_NUMNODES];
-        let total = reader.weights_of(&NodeMask::first_n(2), &mut out);
-        let first = pair(&out);
-        assert!(first == old || first == new, "torn table {first:?}");
-        assert_eq!(total, u32::from(first[0]) + u32::from(first[1]));
-        reader.copy_weights(&mut out);
-        let second = pair(&out);
-        assert!(second == old || second == new, "torn table {second:?}");
-        assert!(!(first == new && second == old), "went back in time");
-        drop(reader);
-        writer.join().unwrap();
-        assert_eq!(pair(table.snapshot().as_array()), new);
-    });
+            let (old, new) = ([1, 32], [3, 1]);
+            let mut reader = table.reader();
+            let mut out = [0; MAX_NUMNODES];
+            let total = reader.weights_of(&NodeMask::first_n(2), &mut out);
+            let first = pair(&out);
+            assert!(first == old || first == new, "torn table {first:?}");
+            assert_eq!(total, u32::from(first[0]) + u32::from(first[1]));
+            reader.copy_weights(&mut out);
+            let second = pair(&out);
+            assert!(second == old || second == new, "torn table {second:?}");
+            assert!(!(first == new && second == old), "went back in time");
+            drop(reader);
+            writer.join().unwrap();
+            assert_eq!(pair(table.snapshot().as_array()), new);
+        },
+    );
 }
 
 #[test]
@@ -149,7 +152,10 @@ fn racing_writers_end_in_a_serial_state() {
         }
         let snapshot = table.snapshot();
         let end = (snapshot.is_auto(), pair(snapshot.as_array()));
-        assert!(allowed.contains(&end), "{end:?} is no serial outcome of {allowed:?}");
+        assert!(
+            allowed.contains(&end),
+            "{end:?} is no serial outcome of {allowed:?}"
+        );
         let mut reader = table.reader();
         let mut out = [0; MAX_NUMNODES];
         reader.copy_weights(&mut out);
@@ -177,7 +183,10 @@ fn cached_view(bug: PlantedBug) {
         let mut reader = table.reader();
         let a = reader.weight(n(0));
         let b = reader.weight(n(0));
-        assert!((1..=3).contains(&a) && a <= b && b <= 3, "read {a} then {b}");
+        assert!(
+            (1..=3).contains(&a) && a <= b && b <= 3,
+            "read {a} then {b}"
+        );
         writer.join().unwrap();
         assert_eq!(reader.weight(n(0)), 3);
     });

@@ -56,7 +56,10 @@ fn reader_walks(bug: PlantedBug) {
         let lists = shared.load(&reader).unwrap();
         let seen = walk(lists);
         assert!(lists == &f.old || lists == &f.new);
-        assert!(seen == walk(&f.old) || seen == walk(&f.new), "mixed walk {seen:?}");
+        assert!(
+            seen == walk(&f.old) || seen == walk(&f.new),
+            "mixed walk {seen:?}"
+        );
         drop(reader);
         writer.join().unwrap();
     });
@@ -132,7 +135,10 @@ fn shared_domain(bug: PlantedBug) {
     let f = std::sync::Arc::new(fixture());
     model("zonelist::several_objects_share_one_domain", move || {
         let domain = Domain::with_planted_bug(bug);
-        let slot = Arc::new(PolicySlot::new(&domain, Some(PolicyRef::new(Tracked::new(1)))));
+        let slot = Arc::new(PolicySlot::new(
+            &domain,
+            Some(PolicyRef::new(Tracked::new(1))),
+        ));
         let shared = Arc::new(SharedZonelists::new(f.old.clone(), &domain));
         let table = WeightTable::with_domain(NodeMask::first_n(2), domain.clone());
         let reader = domain.register();

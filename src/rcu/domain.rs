@@ -148,6 +148,10 @@ impl Domain {
         // A handle's first pin collects garbage, which may advance the epoch past the epoch
         // the reader just pinned: catch up, so that the new reader holds nothing back.
         guard.repin();
+        // Then a full fence, as after every quiescent state (see `Reader::quiescent`); it also
+        // stands in for the fence of crossbeam's `pin`, which on x86 is a locked
+        // compare-and-swap that the C++ memory model (and loom) does not count as one.
+        fence(Ordering::SeqCst);
         // Run the destructors of what that collection found, outside any lock.
         self.shared().drain_expired();
         Reader {
@@ -278,7 +282,8 @@ impl Domain {
         });
     }
 
-    /// Returns how many retired objects have not been freed yet.
+    /// Returns how many retired objects have not been freed yet (counted objects whose last
+    /// reference was dropped included). Writer-side: takes the writer lock briefly.
     pub fn retired(&self) -> usize {
         let shared = self.shared();
         // `freed` first: every object it counts was counted as retired or orphaned before.
@@ -469,12 +474,19 @@ pub struct Reader {
 
 impl Reader {
     /// Reports a quiescent state: the reader holds no reference obtained before this call, so
-    /// objects retired before it may be freed. Never allocates, frees, blocks or locks.
+    /// objects retired before it may be freed. Never allocates, frees, blocks or locks: one
+    /// epoch store and one full fence.
     pub fn quiescent(&mut self) {
         self.guard.repin();
-        // Pairs with the release store of the global epoch by whoever advanced it, so that
-        // loads after this call see every publish that the new epoch accounts for.
-        fence(Ordering::Acquire);
+        // A full fence, not only an acquire one. The new epoch lets writers free what was
+        // retired up to the epoch before it, so every load after this call must see the
+        // unlinks those retirements made. The writer that sealed a batch did so after a
+        // sequentially consistent fence and read an epoch older than the one read here, so
+        // by the fence rules of C++20 (coherence-ordered reads and the single total order of
+        // such fences) its fence precedes this one and its unlinks are visible after it. An
+        // acquire fence only orders after the store of the epoch read here, which a third
+        // CPU may have made.
+        fence(Ordering::SeqCst);
     }
 
     pub(super) fn shared(&self) -> &Shared {

@@ -274,7 +274,8 @@ impl WeightTable {
     /// every reader reading between publishes at most two batches wait (the one being filled
     /// and the one whose grace period is running; observed: at most 16); a reader that never
     /// reads nor reports holds back every table retired since its last report, and once it
-    /// reports, [`WeightTable::reclaim`] frees them all.
+    /// has reported (twice at most, see [`Domain::reclaim`]), one [`WeightTable::reclaim`]
+    /// frees them all. Takes the domain's writer lock briefly.
     pub fn retired(&self) -> usize {
         self.current.domain().retired()
     }
