@@ -122,23 +122,37 @@ fn last_drop_of_a_counted_policy_waits_for_a_grace_period() {
     assert_eq!(drops.load(Ordering::SeqCst), 3);
 }
 
-/// A policy whose destructor uses the domain it was retired into: it publishes into
-/// another slot and reclaims.
+/// A policy whose destructor uses the domain it was retired into: it publishes a policy
+/// of its own kind into a slot of that domain and reclaims.
 struct Reentrant {
     slot: Arc<PolicySlot<Reentrant>>,
     depth: u32,
+    created: Arc<AtomicUsize>,
     drops: Arc<AtomicUsize>,
+}
+
+impl Reentrant {
+    fn new(
+        slot: &Arc<PolicySlot<Reentrant>>,
+        depth: u32,
+        counters: [&Arc<AtomicUsize>; 2],
+    ) -> PolicyRef<Self> {
+        counters[0].fetch_add(1, Ordering::SeqCst);
+        PolicyRef::new(Self {
+            slot: Arc::clone(slot),
+            depth,
+            created: Arc::clone(counters[0]),
+            drops: Arc::clone(counters[1]),
+        })
+    }
 }
 
 impl Drop for Reentrant {
     fn drop(&mut self) {
         self.drops.fetch_add(1, Ordering::SeqCst);
         if self.depth > 0 {
-            self.slot.replace(Some(PolicyRef::new(Reentrant {
-                slot: Arc::clone(&self.slot),
-                depth: self.depth - 1,
-                drops: Arc::clone(&self.drops),
-            })));
+            let next = Reentrant::new(&self.slot, self.depth - 1, [&self.created, &self.drops]);
+            self.slot.replace(Some(next));
             self.slot.domain().reclaim();
             let _ = self.slot.domain().retired();
         }
@@ -149,27 +163,33 @@ impl Drop for Reentrant {
 fn destructors_may_publish_and_reclaim_in_their_own_domain() {
     let (done, finished) = mpsc::channel();
     thread::spawn(move || {
-        let drops = Arc::new(AtomicUsize::new(0));
+        let (created, drops) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let domain = Domain::new();
         let other = Arc::new(PolicySlot::new(&domain, None));
         let slot = PolicySlot::new(&domain, None);
         for _ in 0..20 {
-            slot.replace(Some(PolicyRef::new(Reentrant {
-                slot: Arc::clone(&other),
-                depth: 2,
-                drops: Arc::clone(&drops),
-            })));
+            slot.replace(Some(Reentrant::new(&other, 2, [&created, &drops])));
         }
         domain.reclaim();
+        // Each of the 19 replaced policies was dropped and published a chain of two more.
+        assert!(drops.load(Ordering::SeqCst) >= 19);
+        // Empty both slots (the policies in `other` refer to it), then free everything.
+        slot.replace(None);
         domain.reclaim();
-        // The 19 replaced policies each published a chain of two more into `other`.
-        assert!(drops.load(Ordering::SeqCst) >= 19 * 3 - 2);
+        other.replace(None);
+        domain.reclaim();
+        assert_eq!(domain.retired(), 0);
+        assert_eq!(drops.load(Ordering::SeqCst), created.load(Ordering::SeqCst));
         done.send(drops.load(Ordering::SeqCst)).unwrap();
     });
     let dropped = finished
         .recv_timeout(Duration::from_secs(60))
         .expect("a destructor deadlocked on the domain's writer lock (or the test failed)");
-    assert!(dropped > 0);
+    assert_eq!(
+        dropped,
+        20 * 3,
+        "each policy of depth 2 made one of depth 1 and one of 0"
+    );
 }
 
 #[test]
