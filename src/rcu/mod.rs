@@ -5,8 +5,8 @@
 //! embedder. Each CPU registers one [`Reader`] with it, once; the reader stays pinned for its
 //! whole life and only moves its epoch forward with [`Reader::quiescent`]. That call never
 //! allocates, never frees and takes no lock: it is crossbeam's `repin`, which (unlike `pin`)
-//! never runs deferred destructors. Objects retired by writers are freed on writer paths and by
-//! [`Domain::reclaim`], never on a reader's path.
+//! never runs deferred destructors, followed by a full fence. Objects retired by writers are
+//! freed on writer paths and by [`Domain::reclaim`], never on a reader's path.
 //!
 //! This is the RCU contract with crossbeam's epochs: a retired object is freed once every
 //! registered reader has passed quiescent states while the epoch advanced twice past it
