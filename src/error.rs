@@ -121,6 +121,9 @@ pub enum Error {
     /// A number in a nodelist does not fit in 32 bits (Linux: `EOVERFLOW`). Carries the byte
     /// offset of the number.
     NumberOverflow(usize),
+    /// A mapping's page offset plus its length in pages wraps past the largest page offset
+    /// (Linux: `do_mmap`'s offset overflow check, `EOVERFLOW`). Carries the page offset.
+    OffsetOverflow(u64),
     /// An interleave weight is outside `1..=255`. Carries the value given.
     InvalidWeight(u64),
     /// Automatic weights were requested but no node has a known bandwidth (Linux: `ENODEV`).
@@ -202,7 +205,7 @@ impl Error {
             | Self::FirmwareTable { .. } => errno::EINVAL,
             Self::Fault(_) => errno::EFAULT,
             Self::NodeOutOfRange(_) => errno::ERANGE,
-            Self::NumberOverflow(_) => errno::EOVERFLOW,
+            Self::NumberOverflow(_) | Self::OffsetOverflow(_) => errno::EOVERFLOW,
             Self::NoBandwidth | Self::NoDevice(_) => errno::ENODEV,
             Self::NoMemory => errno::ENOMEM,
             Self::PermissionDenied => errno::EPERM,
@@ -262,6 +265,12 @@ impl fmt::Display for Error {
             Self::Parse(at) => write!(f, "cannot parse the text at byte {at}"),
             Self::NodeOutOfRange(n) => write!(f, "node {n} is beyond the nodemask"),
             Self::NumberOverflow(at) => write!(f, "the number at byte {at} is too large"),
+            Self::OffsetOverflow(pgoff) => {
+                write!(
+                    f,
+                    "the pages from offset {pgoff:#x} wrap past the largest offset"
+                )
+            }
             Self::InvalidWeight(w) => write!(f, "weight {w} is outside 1..=255"),
             Self::NoBandwidth => f.write_str("no node has a known bandwidth"),
             Self::ConflictingZoneFlags(b) => write!(f, "gfp zone bits {b:#x} name two zones"),
@@ -297,6 +306,7 @@ mod tests {
         let all = [
             Error::UnknownMode(7),
             Error::Fault(0),
+            Error::OffsetOverflow(u64::MAX),
             Error::NoBandwidth,
             Error::NoMemory,
             Error::PermissionDenied,

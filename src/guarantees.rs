@@ -36,8 +36,13 @@
 //! | a task or range policy | [`PolicySlot::load`](crate::policy::PolicySlot::load) | [`PolicySlot::replace`](crate::policy::PolicySlot::replace) |
 //!
 //! [`PolicySlot::get`](crate::policy::PolicySlot::get) is lock-free too, but takes a counted
-//! reference (one atomic increment). Each read sees the old or the new object, whole, and
-//! the old one stays allocated until the reader's next quiescent state (below). This is
+//! reference (one atomic increment), which may be dropped in the same context: the last
+//! drop of a policy installed in a slot hands it to the slot's domain (one
+//! compare-and-swap) and it is freed after a grace period on a writer path, as Linux's
+//! `__mpol_put` does with `kfree_rcu`. Each read sees the old or the new object, whole, and
+//! the old one stays allocated until the reader's next quiescent state (below). Destructors
+//! of retired objects run on writer paths after the writer lock is released, so a
+//! destructor may publish or reclaim in its own domain. This is
 //! model-checked with loom (`loom-tests/tests/{weights,zonelist,policy,rcu}.rs`) and
 //! stress-tested in `tests/cve_regressions.rs`.
 //!
@@ -58,7 +63,7 @@
 //! | the kernel-facing layer's entry points on a [`Cpu`](crate::machine::Cpu) handle: [`alloc_fault`](crate::machine::Cpu::alloc_fault) (private and shared mappings), [`alloc_pages`](crate::machine::Cpu::alloc_pages), [`alloc_interrupt`](crate::machine::Cpu::alloc_interrupt), [`alloc_on_node`](crate::machine::Cpu::alloc_on_node), [`alloc_bulk`](crate::machine::Cpu::alloc_bulk), [`slab_node`](crate::machine::Cpu::slab_node), [`alloc_migration_target`](crate::machine::Cpu::alloc_migration_target), [`misplaced`](crate::machine::Cpu::misplaced), [`quiescent`](crate::machine::Cpu::quiescent), and lending a handle through [`CpuSlots`](crate::machine::CpuSlots); none of them takes a lock either | `tests/fault_path.rs` (allocations always; locks in the `--cfg mempolicy_audit` build) |
 //! | selection and the allocation driver: [`policy_nodemask`](crate::select::policy_nodemask), `pick_*`, `alloc_*`, [`slab_node`](crate::select::slab_node), [`mpol_misplaced`](crate::select::mpol_misplaced) | `tests/select_noalloc.rs` |
 //! | weight reads ([`WeightReader`](crate::weights::WeightReader)'s methods, picks through [`with_view`](crate::weights::WeightReader::with_view)) and the quiescent states they report | `tests/weights_alloc.rs` |
-//! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
+//! | [`PolicySlot::load`](crate::policy::PolicySlot::load)/[`get`](crate::policy::PolicySlot::get), dropping what `get` returned (the last reference included), [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load), [`Reader::quiescent`](crate::rcu::Reader::quiescent) | `tests/guarantees_alloc.rs` |
 //! | ACPI table parsers: [`Srat`](crate::firmware::Srat), [`Slit`](crate::firmware::Slit), [`Hmat`](crate::firmware::Hmat), [`Madt`](crate::firmware::Madt) `parse`, their entry iterators and decoded values, and their errors | `tests/firmware_alloc.rs` |
 //! | syscall validation and queries: every `get_mempolicy`, every failing `set_mempolicy` and `mbind` check (holes and `MPOL_MF_STRICT` included), `set_mempolicy_home_node` with nothing to act on, [`migrate_pairs`](crate::abi::migrate_pairs) | `tests/abi_alloc.rs` |
 //!
@@ -69,7 +74,9 @@
 //! every writer (weights, zonelists, [`PolicySlot::replace`](crate::policy::PolicySlot::replace) and
 //! [`get_slow`](crate::policy::PolicySlot::get_slow)), [`Domain::register`](crate::rcu::Domain::register),
 //! [`Domain::reclaim`](crate::rcu::Domain::reclaim), [`WeightTable::reader`](crate::weights::WeightTable::reader),
-//! dropping a [`Reader`](crate::rcu::Reader), and the successful syscalls, which install
+//! dropping a [`Reader`](crate::rcu::Reader), dropping the last reference of a policy that
+//! was never installed in a [`PolicySlot`](crate::policy::PolicySlot) (or whose domain is
+//! gone), which frees it, and the successful syscalls, which install
 //! policies and split ranges ([`AddressSpace`](crate::abi::AddressSpace),
 //! [`SharedPolicy`](crate::abi::SharedPolicy)). `ToString` on a mask or policy allocates the
 //! `String`; formatting into a caller's buffer does not.
@@ -87,8 +94,12 @@
 //! allocates: mask and policy operations, GFP zone choice, interleave picks and bulk plans,
 //! zonelist walks, the selection and allocation driver (the [`FrameSource`](crate::select::FrameSource)
 //! is the embedder's), and the lock-free reads above through the CPU's own readers,
-//! including [`Reader::quiescent`](crate::rcu::Reader::quiescent) and the quiescent states a
-//! [`WeightReader`](crate::weights::WeightReader) reports itself. A reader serves one context
+//! including [`Reader::quiescent`](crate::rcu::Reader::quiescent), the quiescent states a
+//! [`WeightReader`](crate::weights::WeightReader) reports itself, and dropping a
+//! [`PolicyRef`](crate::policy::PolicyRef) taken there with
+//! [`PolicySlot::get`](crate::policy::PolicySlot::get) (a last drop defers the free to the
+//! domain without locking; only a policy never installed in a slot, or whose domain is
+//! gone, is freed by its last drop, so drop those where freeing is allowed). A reader serves one context
 //! at a time (`&mut`): give interrupt handlers their own reader, registered at boot, or keep
 //! interrupts off while the task's reader is borrowed. In interrupt context pass
 //! [`CpuContext::interrupt`](crate::select::CpuContext::interrupt), so that the task's policy
@@ -114,13 +125,17 @@
 //!    [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load)) borrow the reader,
 //!    and `quiescent` takes `&mut self`, so the borrow checker enforces this. Counted
 //!    references ([`PolicySlot::get`](crate::policy::PolicySlot::get)) stay valid.
-//! 2. **It costs one epoch store.** It never allocates, frees, blocks, spins or locks
-//!    (crossbeam-epoch's `repin`); it is safe in interrupt context on the reader's CPU.
+//! 2. **It costs one epoch store and one full fence.** It never allocates, frees, blocks,
+//!    spins or locks (crossbeam-epoch's `repin`); it is safe in interrupt context on the
+//!    reader's CPU.
 //! 3. **Objects retired before the call may be freed afterwards**, once every registered
 //!    reader of the domain has passed such a state, by a later writer or
 //!    [`Domain::reclaim`](crate::rcu::Domain::reclaim), never inside `quiescent` itself.
-//! 4. **Loads after the call see every publish the new epoch accounts for** (an acquire
-//!    fence follows the store).
+//!    The epoch needs one or two rounds of such states after the object was handed over
+//!    ([`Domain::reclaim`](crate::rcu::Domain::reclaim) says when which); one `reclaim`
+//!    then frees everything that can be freed, however much it is.
+//! 4. **Loads after the call see every publish the new epoch accounts for** (a sequentially
+//!    consistent fence follows the store).
 //! 5. **Liveness is the embedder's.** Call it from the idle loop or the scheduler tick on
 //!    every CPU. A reader that never reports one delays reclamation forever (memory grows,
 //!    nothing becomes unsafe); [`Domain::retired`](crate::rcu::Domain::retired) counts what
@@ -137,12 +152,20 @@
 //! let slot = PolicySlot::new(&domain, Some(PolicyRef::new(Mempolicy::default_policy())));
 //! let seen = slot.load(&reader).map(|p| p.to_string());
 //! slot.replace(None); // the old policy is retired, not freed: `reader` may still use it
-//! domain.reclaim();
+//! domain.reclaim(); // hands it over to the epoch; the reader holds it back
 //! assert_eq!(domain.retired(), 1);
-//! for _ in 0..4 {
-//!     reader.quiescent(); // nothing from before is used after this
-//!     domain.reclaim();
+//! // The writers' first use of the domain moved the epoch past the reader, so this takes
+//! // the longer bound: two rounds of a quiescent state and a reclaim.
+//! reader.quiescent(); // nothing from before is used after this
+//! domain.reclaim();
+//! reader.quiescent();
+//! domain.reclaim();
+//! assert_eq!(domain.retired(), 0);
+//! drop(reader);
+//! for _ in 0..100 {
+//!     slot.replace(Some(PolicyRef::new(Mempolicy::default_policy())));
 //! }
+//! domain.reclaim(); // no reader left: one call frees all of them
 //! assert_eq!(domain.retired(), 0);
 //! assert_eq!(seen.as_deref(), Some("default"));
 //! assert!(slot.load(&Domain::new().register()).is_none()); // a stranger sees nothing
@@ -183,6 +206,7 @@
 //! | `Parse(offset)` | `EINVAL` | malformed text | `parse_list`, `parse_mpol`, sysfs parsers, `from_nodes_spec`, `ZonelistOrder::from_sysctl` |
 //! | `NodeOutOfRange(node)` | `ERANGE` | a nodelist names a node beyond the mask | `parse_list` |
 //! | `NumberOverflow(offset)` | `EOVERFLOW` | a number does not fit 32 bits | `parse_list`, `parse_mpol`, `from_nodes_spec` |
+//! | `OffsetOverflow(pgoff)` | `EOVERFLOW` | a mapping's page range wraps past the largest page offset | `mmap`, `mmap_shared` |
 //! | `InvalidWeight(weight)` | `EINVAL` | interleave weight outside `1..=255` (6.12 takes 0 as 1) | `set_weight`, `parse_weight` |
 //! | `NoBandwidth` | `ENODEV` | automatic weights without any bandwidth | `set_auto`, `store_auto` |
 //! | `ConflictingZoneFlags(gfp)` | `EINVAL` | two zone modifiers at once (`GFP_ZONE_BAD`) | `zone_for`, selection |
@@ -207,6 +231,7 @@
 //!     (Error::Fault(0), errno::EFAULT),
 //!     (Error::NodeOutOfRange(64), errno::ERANGE),
 //!     (Error::NumberOverflow(0), errno::EOVERFLOW),
+//!     (Error::OffsetOverflow(u64::MAX), errno::EOVERFLOW),
 //!     (Error::NoBandwidth, errno::ENODEV),
 //!     (Error::NoDevice(1), errno::ENODEV),
 //!     (Error::NoMemory, errno::ENOMEM),

@@ -839,7 +839,8 @@ fn system() -> SystemNodes {
 fn mapped_space() -> AddressSpace<Mempolicy, Option<u64>> {
     let mut mm = AddressSpace::new();
     mm.mmap(0x10_0000, 16 * 4096, 0, None).unwrap();
-    mm.mmap(u64::MAX - 0xfff - 4 * 4096, 4 * 4096, u64::MAX, Some(1))
+    // The highest page offset whose four pages do not wrap (Linux refuses one more).
+    mm.mmap(u64::MAX - 0xfff - 4 * 4096, 4 * 4096, u64::MAX - 4, Some(1))
         .unwrap();
     mm
 }
@@ -971,8 +972,11 @@ fn address_space_takes_overflowing_ranges() {
     ));
     for start in U64_EDGES {
         for len in U64_EDGES {
+            // The highest page offset that fits the pages, then one that wraps.
+            let top = u64::MAX - len.div_ceil(4096);
+            let _ = mm.mmap(start, len, top, Some(start));
+            let _ = mm.mmap_shared(start, len, top, None, Arc::clone(&object));
             let _ = mm.mmap(start, len, u64::MAX, Some(start));
-            let _ = mm.mmap_shared(start, len, u64::MAX, None, Arc::clone(&object));
             mm.set_policy(start, len, Some(&pol));
             mm.set_policy(start, start.wrapping_add(len), None);
             let _ = (

@@ -128,3 +128,34 @@ fn lock_free_reads_and_quiescent_states_do_not_allocate() {
     }
     assert_eq!(domain.retired(), 0);
 }
+
+#[test]
+fn dropping_the_last_counted_reference_taken_by_a_reader_does_not_free() {
+    let domain = Domain::new();
+    let mut reader = domain.register();
+    let slot = PolicySlot::new(
+        &domain,
+        Some(PolicyRef::new(Mempolicy::preferred_node_policy(
+            NodeId::new(1),
+        ))),
+    );
+    let held = slot.get(&reader).expect("a policy");
+    // The slot lets go of the policy and its grace period ends: `held` is the last reference.
+    slot.replace(None);
+    for _ in 0..2 {
+        reader.quiescent();
+        domain.reclaim();
+    }
+    assert_eq!(PolicyRef::ref_count(&held), 1);
+    // An interrupt handler's drop: no allocation, no free (and no lock: see the tests of
+    // destructors that reenter the domain).
+    let calls = heap_calls_during(|| drop(held));
+    assert_eq!(calls, 0, "{calls} allocations or frees");
+    assert_eq!(domain.retired(), 1, "the policy waits in the domain");
+    domain.reclaim(); // hands it over; the reader may hold it back for two rounds
+    for _ in 0..2 {
+        reader.quiescent();
+        domain.reclaim();
+    }
+    assert_eq!(domain.retired(), 0);
+}

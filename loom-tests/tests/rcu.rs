@@ -1,7 +1,7 @@
 //! Loom models of the protocol `mempolicy::rcu` and `mempolicy::weights` use, written against
 //! raw crossbeam-epoch so that bugs can be planted in it: a writer publishes a new table with
 //! one swap, retires the old one and reclaims; a permanently pinned reader reads, reports a
-//! quiescent state (`repin` + acquire fence) and reads again.
+//! quiescent state (`repin` + a full fence, as `Reader::quiescent` does) and reads again.
 //!
 //! The correct protocol passes; each planted bug (a `Relaxed` publish, a reader that skips the
 //! epoch, a reader that keeps using a pointer across its quiescent state) must make loom fail,
@@ -42,7 +42,7 @@ impl Drop for Table {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Bug {
     None,
     RelaxedPublish,
@@ -51,7 +51,7 @@ enum Bug {
 }
 
 fn model(bug: Bug) {
-    loom::model(move || {
+    mempolicy_loom_tests::model(&format!("rcu::protocol ({bug:?})"), move || {
         let collector = Collector::new();
         let cell = Arc::new(Atomic::new(Table::new(1)));
 
@@ -61,8 +61,11 @@ fn model(bug: Bug) {
             move || {
                 let handle = collector.register();
                 let guard = handle.pin();
-                let order =
-                    if bug == Bug::RelaxedPublish { Ordering::Relaxed } else { Ordering::AcqRel };
+                let order = if bug == Bug::RelaxedPublish {
+                    Ordering::Relaxed
+                } else {
+                    Ordering::AcqRel
+                };
                 let old = cell.swap(Owned::new(Table::new(2)), order, &guard);
                 // SAFETY: unlinked by the swap, retired once.
                 unsafe { guard.defer_destroy(old) };
@@ -70,7 +73,11 @@ fn model(bug: Bug) {
                 drop(guard);
                 // More collections: enough epoch advances to free `old` when no reader
                 // holds it back.
-                let collections = if bug == Bug::ReaderKeepsPointerAcrossQuiescent { 4 } else { 2 };
+                let collections = if bug == Bug::ReaderKeepsPointerAcrossQuiescent {
+                    4
+                } else {
+                    2
+                };
                 for _ in 0..collections {
                     handle.pin().flush();
                 }
@@ -96,7 +103,7 @@ fn model(bug: Bug) {
                 // and free the table the stale pointer names.
                 for _ in 0..2 {
                     guard.repin();
-                    fence(Ordering::Acquire);
+                    fence(Ordering::SeqCst);
                     thread::yield_now();
                 }
                 // SAFETY: the bug under test: the pointer predates the quiescent states.
@@ -105,18 +112,29 @@ fn model(bug: Bug) {
             value
         };
         let mut guard = handle.pin();
-        assert!(first == [1, 1] || first == [2, 2], "torn or freed table {first:?}");
+        assert!(
+            first == [1, 1] || first == [2, 2],
+            "torn or freed table {first:?}"
+        );
         guard.repin();
-        fence(Ordering::Acquire);
+        fence(Ordering::SeqCst);
         let shared = cell.load(Ordering::Acquire, &guard);
         // SAFETY: pinned after the repin, never null.
         let second = unsafe { shared.deref() }.read();
-        assert!(second >= first, "went back in time: {first:?} then {second:?}");
+        assert!(
+            second >= first,
+            "went back in time: {first:?} then {second:?}"
+        );
         drop(guard);
         writer.join().unwrap();
 
         // SAFETY: all threads are done; the current table is owned by the cell.
-        unsafe { drop(cell.load(Ordering::Relaxed, epoch::unprotected()).into_owned()) };
+        unsafe {
+            drop(
+                cell.load(Ordering::Relaxed, epoch::unprotected())
+                    .into_owned(),
+            )
+        };
     });
 }
 

@@ -4,13 +4,17 @@
 //! read of a freed table is a reported failure.
 //!
 //! Run with `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=3 cargo test
-//! --release`. `tests/rcu.rs` shows the same construction catching planted bugs.
+//! --release`. The reader models have planted-bug twins that must fail (readers' loads
+//! relaxed, tables freed at once); the racing-writers model checks the writers' lock, which
+//! no reader-side bug can break.
 #![cfg(loom)]
 
 use loom::sync::Arc;
 use loom::thread;
+use mempolicy::rcu::{Domain, PlantedBug};
 use mempolicy::weights::{reduce_interleave_weights, WeightTable};
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
+use mempolicy_loom_tests::model;
 
 fn n(raw: usize) -> NodeId {
     NodeId::new(raw)
@@ -22,38 +26,58 @@ fn pair(weights: &[u8; MAX_NUMNODES]) -> [u8; 2] {
 
 /// (a) A reader racing a publish that changes two weights at once sees the whole old or the
 /// whole new table, never a mix, never freed memory, and never goes back.
+fn whole_tables(bug: PlantedBug) {
+    model(
+        "weights::reader_sees_whole_old_or_whole_new_table",
+        move || {
+            let domain = Domain::with_planted_bug(bug);
+            let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(2), domain));
+            // Setup (automatic mode): bandwidths 0:100 give weights 1:32.
+            table.set_node_bandwidth(n(1), 100, 100).unwrap();
+
+            let writer = thread::spawn({
+                let table = Arc::clone(&table);
+                move || {
+                    // Bandwidths 300:100 give 3:1: both weights change in one publish. Then try
+                    // to free the old table.
+                    table.set_node_bandwidth(n(0), 300, 300).unwrap();
+                    table.reclaim();
+                }
+            });
+
+            let (old, new) = ([1, 32], [3, 1]);
+            let mut reader = table.reader();
+            let mut out = [0; MAX_NUMNODES];
+            let total = reader.weights_of(&NodeMask::first_n(2), &mut out);
+            let first = pair(&out);
+            assert!(first == old || first == new, "torn table {first:?}");
+            assert_eq!(total, u32::from(first[0]) + u32::from(first[1]));
+            reader.copy_weights(&mut out);
+            let second = pair(&out);
+            assert!(second == old || second == new, "torn table {second:?}");
+            assert!(!(first == new && second == old), "went back in time");
+            drop(reader);
+            writer.join().unwrap();
+            assert_eq!(pair(table.snapshot().as_array()), new);
+        },
+    );
+}
+
 #[test]
 fn reader_sees_whole_old_or_whole_new_table() {
-    loom::model(|| {
-        let table = Arc::new(WeightTable::new(NodeMask::first_n(2)));
-        // Setup (automatic mode): bandwidths 0:100 give weights 1:32.
-        table.set_node_bandwidth(n(1), 100, 100).unwrap();
+    whole_tables(PlantedBug::None);
+}
 
-        let writer = thread::spawn({
-            let table = Arc::clone(&table);
-            move || {
-                // Bandwidths 300:100 give 3:1: both weights change in one publish. Then try
-                // to free the old table.
-                table.set_node_bandwidth(n(0), 300, 300).unwrap();
-                table.reclaim();
-            }
-        });
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn reader_sees_whole_old_or_whole_new_table_catches_a_relaxed_load() {
+    whole_tables(PlantedBug::RelaxedLoad);
+}
 
-        let (old, new) = ([1, 32], [3, 1]);
-        let mut reader = table.reader();
-        let mut out = [0; MAX_NUMNODES];
-        let total = reader.weights_of(&NodeMask::first_n(2), &mut out);
-        let first = pair(&out);
-        assert!(first == old || first == new, "torn table {first:?}");
-        assert_eq!(total, u32::from(first[0]) + u32::from(first[1]));
-        reader.copy_weights(&mut out);
-        let second = pair(&out);
-        assert!(second == old || second == new, "torn table {second:?}");
-        assert!(!(first == new && second == old), "went back in time");
-        drop(reader);
-        writer.join().unwrap();
-        assert_eq!(pair(table.snapshot().as_array()), new);
-    });
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn reader_sees_whole_old_or_whole_new_table_catches_a_free_at_once() {
+    whole_tables(PlantedBug::FreeAtOnce);
 }
 
 /// The operations of model (b).
@@ -109,8 +133,7 @@ fn racing_writers_end_in_a_serial_state() {
         [Bandwidth, AutoOn, SetWeight],
     ];
     let allowed: Vec<(bool, [u8; 2])> = orders.iter().map(|&o| serial(o)).collect();
-    loom::model(move || {
-        ITERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    model("weights::racing_writers_end_in_a_serial_state", move || {
         let table = Arc::new(WeightTable::new(NodeMask::first_n(2)));
         table.set_node_bandwidth(n(0), 300, 300).unwrap();
         table.set_node_bandwidth(n(1), 300, 300).unwrap();
@@ -129,24 +152,25 @@ fn racing_writers_end_in_a_serial_state() {
         }
         let snapshot = table.snapshot();
         let end = (snapshot.is_auto(), pair(snapshot.as_array()));
-        assert!(allowed.contains(&end), "{end:?} is no serial outcome of {allowed:?}");
+        assert!(
+            allowed.contains(&end),
+            "{end:?} is no serial outcome of {allowed:?}"
+        );
         let mut reader = table.reader();
         let mut out = [0; MAX_NUMNODES];
         reader.copy_weights(&mut out);
         assert_eq!((reader.is_auto(), pair(&out)), end);
     });
-    std::println!("iterations {}", ITERATIONS.load(std::sync::atomic::Ordering::Relaxed));
 }
-static ITERATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// (c) A reader's cached view (the remembered table pointer) against two successive
 /// publishes with reclamation in between: every read sees a published table, reads never go
 /// back, and the last read after the writer is done sees the last table even if the newest
 /// table reuses the address of a freed one.
-#[test]
-fn cached_view_follows_two_publishes() {
-    loom::model(|| {
-        let table = Arc::new(WeightTable::new(NodeMask::first_n(1)));
+fn cached_view(bug: PlantedBug) {
+    model("weights::cached_view_follows_two_publishes", move || {
+        let domain = Domain::with_planted_bug(bug);
+        let table = Arc::new(WeightTable::with_domain(NodeMask::first_n(1), domain));
         let writer = thread::spawn({
             let table = Arc::clone(&table);
             move || {
@@ -159,8 +183,28 @@ fn cached_view_follows_two_publishes() {
         let mut reader = table.reader();
         let a = reader.weight(n(0));
         let b = reader.weight(n(0));
-        assert!((1..=3).contains(&a) && a <= b && b <= 3, "read {a} then {b}");
+        assert!(
+            (1..=3).contains(&a) && a <= b && b <= 3,
+            "read {a} then {b}"
+        );
         writer.join().unwrap();
         assert_eq!(reader.weight(n(0)), 3);
     });
+}
+
+#[test]
+fn cached_view_follows_two_publishes() {
+    cached_view(PlantedBug::None);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn cached_view_follows_two_publishes_catches_a_relaxed_load() {
+    cached_view(PlantedBug::RelaxedLoad);
+}
+
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn cached_view_follows_two_publishes_catches_a_free_at_once() {
+    cached_view(PlantedBug::FreeAtOnce);
 }

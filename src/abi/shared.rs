@@ -216,7 +216,6 @@ impl<P: RangePolicy> SharedPolicy<P> {
 pub struct SharedObject<P: RangePolicy> {
     ino: u64,
     tree: RcuCell<SharedPolicy<P>>,
-    domain: Domain,
     /// Serializes copy-change-publish writers, so that no update is lost.
     writer: Mutex<()>,
 }
@@ -228,8 +227,7 @@ impl<P: RangePolicy> SharedObject<P> {
     pub fn new(domain: &Domain, tree: SharedPolicy<P>) -> Self {
         Self {
             ino: tree.ino(),
-            tree: RcuCell::new(tree),
-            domain: domain.clone(),
+            tree: RcuCell::new(tree, domain),
             writer: Mutex::new(()),
         }
     }
@@ -243,18 +241,13 @@ impl<P: RangePolicy> SharedObject<P> {
     /// belongs to another [`Domain`] (a programming error: such a reader would not keep the
     /// tree alive). The borrow ends before the reader's next quiescent state.
     pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a SharedPolicy<P>> {
-        if self.domain.owns(reader) {
-            Some(self.tree.load(reader))
-        } else {
-            None
-        }
+        self.tree.load(reader)
     }
 
     /// The policy for page offset `index` (Linux: `mpol_shared_policy_lookup`, taking a
     /// reference), from a writer path: pins a temporary handle, so it may allocate.
     pub fn lookup(&self, index: u64) -> Option<Arc<P>> {
-        self.tree
-            .with_current(&self.domain, |tree| tree.lookup(index))
+        self.tree.with_current(|tree| tree.lookup(index))
     }
 
     /// Applies `policy` to `pages` pages from page offset `pgoff` (Linux:
@@ -267,20 +260,20 @@ impl<P: RangePolicy> SharedObject<P> {
     /// `sp->lock`); readers see the old tree or the new one, whole. Allocates.
     pub fn update<R>(&self, f: impl FnOnce(&mut SharedPolicy<P>) -> R) -> R {
         let _writer = self.writer.lock();
-        let mut copy = self.tree.with_current(&self.domain, SharedPolicy::clone);
+        let mut copy = self.tree.with_current(SharedPolicy::clone);
         let result = f(&mut copy);
-        self.tree.publish(copy, &self.domain);
+        self.tree.publish(copy);
         result
     }
 
     /// Calls `f` with the current tree, from a writer path (pins a temporary handle).
     pub fn with<R>(&self, f: impl FnOnce(&SharedPolicy<P>) -> R) -> R {
-        self.tree.with_current(&self.domain, f)
+        self.tree.with_current(f)
     }
 
     /// Returns the domain old trees are retired into.
     pub fn domain(&self) -> &Domain {
-        &self.domain
+        self.tree.domain()
     }
 }
 

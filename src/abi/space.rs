@@ -137,6 +137,23 @@ fn check_range(start: u64, len: u64) -> Result<u64> {
     }
 }
 
+/// Rejects a page offset whose pages wrap past the last page offset (Linux: `do_mmap` answers
+/// `EOVERFLOW` when the offset plus the length in whole pages wraps, after rounding the
+/// length up and before looking at the address). A length that is empty or wraps when
+/// rounded up is left to [`check_range`], as Linux answers it first.
+fn check_pgoff(start: u64, len: u64, pgoff: u64) -> Result<()> {
+    let pages = len
+        .checked_add(PAGE_SIZE - 1)
+        .map_or(0, |rounded| rounded / PAGE_SIZE);
+    if pages == 0 {
+        return check_range(start, len).map(drop);
+    }
+    match pgoff.checked_add(pages) {
+        Some(_) => Ok(()),
+        None => Err(Error::OffsetOverflow(pgoff)),
+    }
+}
+
 impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// Creates an empty address space.
     pub fn new() -> Self {
@@ -208,8 +225,11 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// with `MAP_FIXED_NOREPLACE`). The new range merges with equal neighbours.
     ///
     /// # Errors
-    /// [`Error::Unaligned`] when `start` is not page aligned, [`Error::InvalidRange`] when the
-    /// range is empty, wraps, or overlaps a mapped range. Nothing changes on error.
+    /// [`Error::InvalidRange`] when the length is 0 or wraps when rounded up to a page,
+    /// [`Error::OffsetOverflow`] when the pages `pgoff..pgoff + pages` wrap past `u64::MAX`
+    /// (Linux: `do_mmap` checks this before the address), [`Error::Unaligned`] when `start`
+    /// is not page aligned, [`Error::InvalidRange`] when the range wraps or overlaps a mapped
+    /// range. Nothing changes on error.
     pub fn mmap(&mut self, start: u64, len: u64, pgoff: u64, key: K) -> Result<()> {
         self.map(start, len, pgoff, key, None)
     }
@@ -222,6 +242,7 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         key: K,
         shared: Option<Arc<SharedObject<P>>>,
     ) -> Result<()> {
+        check_pgoff(start, len, pgoff)?;
         let end = check_range(start, len)?;
         if self.overlapping(start, end).next().is_some() {
             return Err(Error::InvalidRange(start));

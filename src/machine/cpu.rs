@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::gfp::GfpFlags;
 use crate::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
 use crate::nodemask::NodeId;
-use crate::rcu::Reader;
+use crate::rcu::{PairReader, Reader};
 use crate::select::{
     self, CacheRef, CpuContext, FrameSource, Globals, Page, TaskContext, VmaPolicy, Walk, ZoneCache,
 };
@@ -46,7 +46,8 @@ use crate::weights::{Table, WeightView};
 /// ```
 pub struct Cpu<'m> {
     machine: &'m Machine,
-    reader: Reader,
+    /// Reads the machine's state and its weights; one epoch participant.
+    reader: PairReader<'m, State, Table>,
     /// The state seen at the last quiescent state: compared with, never dereferenced.
     seen_state: *const State,
     /// The weight table seen at the last quiescent state: compared with, never dereferenced.
@@ -63,11 +64,13 @@ struct Snapshot<'r> {
 }
 
 impl<'m> Cpu<'m> {
-    pub(super) fn new(machine: &'m Machine, id: u32, node: NodeId) -> Self {
-        let reader = machine.domain().register();
-        let seen_state = machine.state().current_ptr(&reader);
-        let seen_weights = machine.weights().cell().current_ptr(&reader);
-        Self {
+    /// A handle for CPU `id` of `node`, or `None` if the machine's state and weights are not
+    /// in one domain (they always are: the machine makes both with its own).
+    pub(super) fn new(machine: &'m Machine, id: u32, node: NodeId) -> Option<Self> {
+        let reader = PairReader::new(machine.state(), machine.weights().cell())?;
+        let seen_state = ptr::from_ref(reader.load_a());
+        let seen_weights = ptr::from_ref(reader.load_b());
+        Some(Self {
             machine,
             reader,
             seen_state,
@@ -75,7 +78,7 @@ impl<'m> Cpu<'m> {
             zones: ZoneCache::new(),
             id,
             node,
-        }
+        })
     }
 
     /// Returns the CPU's number.
@@ -99,14 +102,14 @@ impl<'m> Cpu<'m> {
     /// Returns the CPU's epoch reader (for the lock-free reads of objects in the machine's
     /// domain, such as [`SharedObject::load`](crate::abi::SharedObject::load)).
     #[inline]
-    pub const fn reader(&self) -> &Reader {
-        &self.reader
+    pub fn reader(&self) -> &Reader {
+        self.reader.reader()
     }
 
     /// Returns the machine description as this CPU sees it now; the borrow ends before the
     /// CPU's next call.
     pub fn topology(&self) -> &Topology {
-        &self.machine.state().load(&self.reader).topology
+        &self.reader.load_a().topology
     }
 
     /// Reports a quiescent state (Linux: a CPU passing through the scheduler, or idle):
@@ -126,8 +129,8 @@ impl<'m> Cpu<'m> {
     ) -> R {
         let machine = self.machine;
         let snap = Snapshot {
-            state: machine.state().load(&self.reader),
-            table: machine.weights().cell().load(&self.reader),
+            state: self.reader.load_a(),
+            table: self.reader.load_b(),
         };
         let view = WeightView::new(snap.table);
         let globals = Globals::new(
@@ -137,7 +140,7 @@ impl<'m> Cpu<'m> {
             &view,
         );
         let cache = Some((&mut self.zones, snap.state.generation));
-        let result = f(&globals, cache, &self.reader);
+        let result = f(&globals, cache, self.reader.reader());
         if !ptr::eq(snap.state, self.seen_state) || !ptr::eq(snap.table, self.seen_weights) {
             self.resync();
         }
@@ -151,8 +154,8 @@ impl<'m> Cpu<'m> {
     #[inline(never)]
     fn resync(&mut self) {
         self.reader.quiescent();
-        self.seen_state = self.machine.state().current_ptr(&self.reader);
-        self.seen_weights = self.machine.weights().cell().current_ptr(&self.reader);
+        self.seen_state = ptr::from_ref(self.reader.load_a());
+        self.seen_weights = ptr::from_ref(self.reader.load_b());
     }
 
     /// The CPU context of a task-context call.

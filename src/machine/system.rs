@@ -127,7 +127,7 @@ impl Machine {
         let weights = WeightTable::boot(linux, &topology, domain.clone());
         let generation = 1;
         Self {
-            state: RcuCell::new(State::build(topology, config, generation, linux)),
+            state: RcuCell::new(State::build(topology, config, generation, linux), &domain),
             weights,
             defaults: PolicyDefaults::new(),
             writer: Mutex::new(Writer {
@@ -155,7 +155,7 @@ impl Machine {
         let node = self
             .with_topology(|topology| topology.node_of_cpu(cpu))
             .ok_or(Error::InvalidCpu(cpu))?;
-        Ok(Cpu::new(self, cpu, node))
+        Cpu::new(self, cpu, node).ok_or(Error::InvalidCpu(cpu))
     }
 
     /// Replaces the machine description (Linux: memory or node hotplug, ending in
@@ -168,7 +168,7 @@ impl Machine {
         let mut writer = self.writer.lock();
         writer.generation = writer.generation.wrapping_add(1);
         let state = State::build(topology, writer.config, writer.generation, writer.linux);
-        self.state.publish(state, &self.domain);
+        self.state.publish(state);
         drop(writer);
         self.weights.set_memory_nodes(memory);
     }
@@ -176,15 +176,13 @@ impl Machine {
     /// Calls `f` with the current machine description, from a writer or boot path (pins a
     /// temporary handle: may allocate). Allocation paths use [`Cpu::topology`].
     pub fn with_topology<R>(&self, f: impl FnOnce(&Topology) -> R) -> R {
-        self.state
-            .with_current(&self.domain, |state| f(&state.topology))
+        self.state.with_current(|state| f(&state.topology))
     }
 
     /// Calls `f` with the current zonelists, from a writer or boot path (pins a temporary
     /// handle: may allocate).
     pub fn with_zonelists<R>(&self, f: impl FnOnce(&Zonelists) -> R) -> R {
-        self.state
-            .with_current(&self.domain, |state| f(&state.zonelists))
+        self.state.with_current(|state| f(&state.zonelists))
     }
 
     /// Returns the weighted-interleave weights (Linux: `wi_state` and its sysfs files, and
@@ -224,7 +222,7 @@ impl Machine {
 
     /// The node states now, from a system-call path.
     fn nodes(&self) -> SystemNodes {
-        self.state.with_current(&self.domain, |state| state.nodes)
+        self.state.with_current(|state| state.nodes)
     }
 
     /// `set_mempolicy(2)` for `task`, checked against the machine's node states now (see

@@ -55,7 +55,9 @@ impl NodeMask {
         let max = MAX_NUMNODES as u64;
         // Bits beyond the mask must be zero: check whole words from the top down.
         while bits > max {
-            let index = ((bits - 1) / WORD_BITS as u64) as usize;
+            // `bits <= MAX_USER_BITS` (a page of bits), so the word index fits any `usize`.
+            let index = usize::try_from((bits - 1) / WORD_BITS as u64)
+                .map_err(|_| Error::MaxnodeTooLarge(maxnode))?;
             let mut word = read_word(index)?;
             if bits - (WORD_BITS as u64) >= max {
                 bits -= WORD_BITS as u64;
@@ -67,7 +69,10 @@ impl NodeMask {
                 return Err(Error::NodeBitsBeyondMax(index as u64));
             }
         }
-        let bits = bits as usize;
+        // `bits <= MAX_NUMNODES` after the loop.
+        let bits = usize::try_from(bits)
+            .unwrap_or(MAX_NUMNODES)
+            .min(MAX_NUMNODES);
         let mut words = [0u64; WORDS];
         let count = bits.div_ceil(WORD_BITS);
         for (i, slot) in words.iter_mut().enumerate().take(count) {
@@ -129,7 +134,10 @@ impl NodeMask {
             if copy_bytes > PAGE_SIZE {
                 return Err(Error::MaxnodeTooLarge(maxnode));
             }
-            for i in kept_words..(copy_bytes / 8) as usize {
+            // `copy_bytes <= PAGE_SIZE` here, so the word count fits any `usize`.
+            let words =
+                usize::try_from(copy_bytes / 8).map_err(|_| Error::MaxnodeTooLarge(maxnode))?;
+            for i in kept_words..words {
                 write_word(i, 0)?;
             }
             copy_bytes = kept_bytes;
@@ -138,7 +146,7 @@ impl NodeMask {
             .words
             .iter()
             .enumerate()
-            .take((copy_bytes / 8) as usize)
+            .take(usize::try_from(copy_bytes / 8).unwrap_or(WORDS))
         {
             write_word(i, word)?;
         }

@@ -4,15 +4,22 @@
 //!
 //! See [`PolicySlot`] for the design.
 
-use alloc::sync::Arc;
 use core::fmt;
 use core::ops::Deref;
 
 use super::create::Mempolicy;
-use crate::rcu::{Domain, RcuCell, Reader};
+use crate::rcu::{Counted, Domain, RcuCell, Reader};
 
 /// A counted reference to a shared policy (Linux: a `struct mempolicy *` holding a
 /// reference; `clone` is `mpol_get`, `drop` is `mpol_put`).
+///
+/// Dropping the last reference of a policy that was ever installed in a [`PolicySlot`]
+/// frees nothing on the spot: the policy goes to the slot's [`Domain`] (one atomic
+/// compare-and-swap, no lock, no allocation) and is freed after a grace period on a writer
+/// path, as Linux's `__mpol_put` does with `kfree_rcu`. So a reference taken with
+/// [`PolicySlot::get`] may be dropped wherever it was taken, interrupt handlers included. A
+/// policy never installed in a slot (no lock-free reader can have seen it), or whose
+/// domain is gone, is freed at once.
 ///
 /// # Examples
 /// ```
@@ -22,28 +29,28 @@ use crate::rcu::{Domain, RcuCell, Reader};
 /// assert!(PolicyRef::ptr_eq(&a, &b));
 /// assert_eq!(PolicyRef::ref_count(&a), 2);
 /// ```
-pub struct PolicyRef<T = Mempolicy> {
-    inner: Arc<T>,
+pub struct PolicyRef<T: Send + Sync + 'static = Mempolicy> {
+    inner: Counted<T>,
 }
 
-impl<T> PolicyRef<T> {
+impl<T: Send + Sync + 'static> PolicyRef<T> {
     /// Wraps `policy` with a count of one (allocates; Linux: `mpol_new` sets `refcnt = 1`).
     pub fn new(policy: T) -> Self {
         Self {
-            inner: Arc::new(policy),
+            inner: Counted::new(policy),
         }
     }
 
     /// Returns whether both refer to the same object (the fast path of Linux's
     /// `mpol_equal`).
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {
-        Arc::ptr_eq(&a.inner, &b.inner)
+        Counted::ptr_eq(&a.inner, &b.inner)
     }
 
     /// Returns the current number of references (Linux: `atomic_read(&pol->refcnt)`);
     /// only a hint while other threads hold references.
     pub fn ref_count(this: &Self) -> usize {
-        Arc::strong_count(&this.inner)
+        Counted::count(&this.inner)
     }
 
     /// Returns a new, unshared copy of the policy with a count of one (Linux: `mpol_dup`).
@@ -55,15 +62,15 @@ impl<T> PolicyRef<T> {
     }
 }
 
-impl<T> Clone for PolicyRef<T> {
+impl<T: Send + Sync + 'static> Clone for PolicyRef<T> {
     fn clone(&self) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
+            inner: self.inner.clone(),
         }
     }
 }
 
-impl<T> Deref for PolicyRef<T> {
+impl<T: Send + Sync + 'static> Deref for PolicyRef<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -71,22 +78,22 @@ impl<T> Deref for PolicyRef<T> {
     }
 }
 
-impl<T: PartialEq> PartialEq for PolicyRef<T> {
+impl<T: PartialEq + Send + Sync + 'static> PartialEq for PolicyRef<T> {
     /// Compares the policies (Linux: `mpol_equal`: same object, or `__mpol_equal`).
     fn eq(&self, other: &Self) -> bool {
         Self::ptr_eq(self, other) || *self.inner == *other.inner
     }
 }
 
-impl<T: Eq> Eq for PolicyRef<T> {}
+impl<T: Eq + Send + Sync + 'static> Eq for PolicyRef<T> {}
 
-impl<T: fmt::Debug> fmt::Debug for PolicyRef<T> {
+impl<T: fmt::Debug + Send + Sync + 'static> fmt::Debug for PolicyRef<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.inner, f)
     }
 }
 
-impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
+impl<T: fmt::Display + Send + Sync + 'static> fmt::Display for PolicyRef<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&*self.inner, f)
     }
@@ -108,17 +115,18 @@ impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
 /// and free the policy while the futex code was still reading it (CVE-2026-23415). The fix
 /// defers the free by an RCU grace period (`kfree_rcu`).
 ///
-/// Here [`PolicyRef`] is the counted reference (an `Arc`: cloning is `mpol_get`, dropping
-/// is `mpol_put`) and [`PolicySlot`] is the pointer field (`vm_policy`,
-/// `task->mempolicy`): an epoch cell of [`crate::rcu`] holding an `Option<PolicyRef>`. A
-/// reader loads the slot through its pinned [`Reader`] without locks or reference counting
-/// and gets a plain borrow, which the compiler ends before the reader's next
-/// [`Reader::quiescent`] (see the `compile_fail` example below). A writer replaces the slot's value; the old `Option<PolicyRef>` is *retired*
-/// into the epoch domain, so the slot's own reference is released only after every reader
-/// that could have loaded it has passed a quiescent state. Whatever other references exist
-/// and whenever they are dropped, the slot's reference keeps the policy alive for as long
-/// as any lock-free reader may use it: the last drop is deferred exactly when it matters.
-/// No `unsafe` is needed here; [`crate::rcu`] holds it all.
+/// Here [`PolicyRef`] is the counted reference (cloning is `mpol_get`, dropping is
+/// `mpol_put`) and [`PolicySlot`] is the pointer field (`vm_policy`, `task->mempolicy`): an
+/// epoch cell of [`crate::rcu`] holding an `Option<PolicyRef>`. A reader loads the slot
+/// through its pinned [`Reader`] without locks or reference counting and gets a plain
+/// borrow, which the compiler ends before the reader's next [`Reader::quiescent`] (see the
+/// `compile_fail` example below). A writer replaces the slot's value; the old
+/// `Option<PolicyRef>` is *retired* into the epoch domain, so the slot's own reference is
+/// released only after every reader that could have loaded it has passed a quiescent
+/// state. On top of that, as in Linux since the fix, every last release is deferred: a
+/// policy installed in a slot remembers the slot's domain, and its last `drop`, wherever it
+/// happens, hands it to that domain instead of freeing it (see [`PolicyRef`]). No `unsafe`
+/// is needed here; [`crate::rcu`] holds it all.
 ///
 /// Both types are generic (defaulting to [`Mempolicy`]) so that the loom model in
 /// `loom-tests/tests/policy.rs` can check this exact code with a payload whose accesses
@@ -161,16 +169,33 @@ impl<T: fmt::Display> fmt::Display for PolicyRef<T> {
 /// assert_eq!(pol.map(|p| p.to_string()), Some("default".into()));
 /// ```
 pub struct PolicySlot<T: Send + Sync + 'static = Mempolicy> {
-    cell: RcuCell<Option<PolicyRef<T>>>,
-    domain: Domain,
+    cell: RcuCell<Installed<T>>,
+}
+
+/// The value a slot publishes: its own reference to the policy.
+struct Installed<T: Send + Sync + 'static>(Option<PolicyRef<T>>);
+
+impl<T: Send + Sync + 'static> Drop for Installed<T> {
+    /// Runs when a replaced value's grace period has ended (or the slot is dropped, when no
+    /// reader can see it): the slot's reference is released, and if it was the last one the
+    /// policy is freed now; it already waited for its grace period (Linux: `mpol_put` after
+    /// `vma_replace_policy`, whose `kfree_rcu` waits one grace period in all).
+    fn drop(&mut self) {
+        if let Some(policy) = self.0.take() {
+            Counted::release_after_grace_period(policy.inner);
+        }
+    }
 }
 
 impl<T: Send + Sync + 'static> PolicySlot<T> {
-    /// Creates a slot holding `initial`, retiring into `domain` (allocates).
+    /// Creates a slot holding `initial`, retiring into `domain` (allocates). The policy's
+    /// last release will be deferred into `domain` (see [`PolicyRef`]).
     pub fn new(domain: &Domain, initial: Option<PolicyRef<T>>) -> Self {
+        if let Some(policy) = &initial {
+            Counted::adopt(&policy.inner, domain);
+        }
         Self {
-            cell: RcuCell::new(initial),
-            domain: domain.clone(),
+            cell: RcuCell::new(Installed(initial), domain),
         }
     }
 
@@ -181,10 +206,7 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
     /// reader would not keep the policy alive), as for
     /// [`SharedZonelists::load`](crate::zonelist::SharedZonelists::load).
     pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a T> {
-        if !self.domain.owns(reader) {
-            return None;
-        }
-        self.cell.load(reader).as_deref()
+        self.cell.load(reader)?.0.as_deref()
     }
 
     /// Returns a counted reference to the current policy (Linux: `mpol_get` under RCU), to
@@ -192,16 +214,13 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
     ///
     /// `None` also when `reader` belongs to another [`Domain`], as for [`PolicySlot::load`].
     pub fn get(&self, reader: &Reader) -> Option<PolicyRef<T>> {
-        if !self.domain.owns(reader) {
-            return None;
-        }
-        self.cell.load(reader).clone()
+        self.cell.load(reader)?.0.clone()
     }
 
-    /// Returns a counted reference to the current policy from a writer path (pins a
-    /// temporary handle: allocates).
+    /// Returns a counted reference to the current policy from a writer path (takes the
+    /// domain's writer lock; may free what has expired).
     pub fn get_slow(&self) -> Option<PolicyRef<T>> {
-        self.cell.with_current(&self.domain, Clone::clone)
+        self.cell.with_current(|installed| installed.0.clone())
     }
 
     /// Installs `policy` (Linux: `vma_replace_policy` / `do_set_mempolicy` swapping the
@@ -209,19 +228,22 @@ impl<T: Send + Sync + 'static> PolicySlot<T> {
     /// after a grace period, never while a reader may still use it. Allocates, and frees
     /// whatever has expired.
     pub fn replace(&self, policy: Option<PolicyRef<T>>) {
-        self.cell.publish(policy, &self.domain);
+        if let Some(policy) = &policy {
+            Counted::adopt(&policy.inner, self.cell.domain());
+        }
+        self.cell.publish(Installed(policy));
     }
 
     /// Returns the domain the slot retires into.
     pub fn domain(&self) -> &Domain {
-        &self.domain
+        self.cell.domain()
     }
 }
 
 impl<T: Send + Sync + 'static> fmt::Debug for PolicySlot<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PolicySlot")
-            .field("domain", &self.domain)
+            .field("domain", self.cell.domain())
             .finish_non_exhaustive()
     }
 }

@@ -252,20 +252,24 @@ impl TopologyBuilder {
 
 /// Returns the CPU → node map, checking each CPU's number and node.
 fn cpu_map(cpus: &[(u32, NodeId)], online: &NodeMask) -> Result<Vec<Option<NodeId>>> {
+    // Counted in `u64`: `cpu + 1` cannot wrap there, whatever the width of `usize` (on a
+    // 32-bit target, `u32::MAX as usize + 1` would wrap to 0 and pass the check below).
     let nr_cpu_ids = cpus
         .iter()
-        .map(|&(cpu, _)| cpu as usize + 1)
+        .map(|&(cpu, _)| u64::from(cpu) + 1)
         .max()
         .unwrap_or(0);
-    if nr_cpu_ids > MAX_CPUS {
-        return Err(Error::InvalidTopology("cpu number too large"));
-    }
+    let too_large = Error::InvalidTopology("cpu number too large");
+    let nr_cpu_ids = match usize::try_from(nr_cpu_ids) {
+        Ok(n) if n <= MAX_CPUS => n,
+        _ => return Err(too_large),
+    };
     let mut map = vec![None; nr_cpu_ids];
     for &(cpu, node) in cpus {
         if !online.contains(node) {
             return Err(Error::InvalidTopology("cpu on a node that is not online"));
         }
-        if let Some(slot) = map.get_mut(cpu as usize) {
+        if let Some(slot) = usize::try_from(cpu).ok().and_then(|i| map.get_mut(i)) {
             match *slot {
                 Some(other) if other != node => {
                     return Err(Error::InvalidTopology("cpu placed on two nodes"));

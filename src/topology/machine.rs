@@ -168,7 +168,8 @@ impl Topology {
     /// Returns the node of `cpu`, or `None` if the topology does not describe it (Linux:
     /// `cpu_to_node()`).
     pub fn node_of_cpu(&self, cpu: u32) -> Option<NodeId> {
-        self.cpu_node.get(cpu as usize).copied().flatten()
+        let index = usize::try_from(cpu).ok()?;
+        self.cpu_node.get(index).copied().flatten()
     }
 
     /// Returns the CPUs of `node`, lowest first (Linux: `cpumask_of_node()`).
@@ -177,7 +178,8 @@ impl Topology {
             .iter()
             .enumerate()
             .filter(move |(_, n)| **n == Some(node))
-            .map(|(cpu, _)| cpu as u32)
+            // The map has at most `MAX_CPUS` entries, so every index fits `u32`.
+            .filter_map(|(cpu, _)| u32::try_from(cpu).ok())
     }
 
     /// Returns the pages of `zone` on `node` (all zero for an unknown node or empty zone).

@@ -142,7 +142,9 @@ impl Spec {
             if node as usize >= nodes {
                 return Err(Error::InvalidTopology("cpus= names a node beyond nodes="));
             }
-            builder = builder.cpu(cpu as u32, NodeId::try_new(u64::from(node))?);
+            let cpu =
+                u32::try_from(cpu).map_err(|_| Error::InvalidTopology("cpu number too large"))?;
+            builder = builder.cpu(cpu, NodeId::try_new(u64::from(node))?);
         }
         let distances = distance_table(self.dist, nodes)?;
         let machine = hmat::Machine {

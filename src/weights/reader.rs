@@ -5,14 +5,14 @@ use core::{fmt, ptr};
 
 use super::table::{Table, WeightTable};
 use crate::interleave::WeightSource;
-use crate::rcu::Reader;
+use crate::rcu::CellReader;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// A CPU's handle for reading a [`WeightTable`]: register one per CPU, once, with
 /// [`WeightTable::reader`].
 ///
 /// A read is one load of the table pointer, one compare and one indexed load: no lock, no
-/// locked instruction, no fence, no allocation and no free. The underlying [`Reader`] stays
+/// locked instruction, no fence, no allocation and no free. The underlying [`Reader`](crate::rcu::Reader) stays
 /// pinned; when a read notices that a new table was published, it reports a quiescent state
 /// (so the tables retired before can be freed by writers) and remembers the new table.
 ///
@@ -30,7 +30,8 @@ use crate::{NodeId, NodeMask, MAX_NUMNODES};
 /// ```
 pub struct WeightReader<'t> {
     table: &'t WeightTable,
-    reader: Reader,
+    /// A reader of the table's domain, bound to its cell.
+    reader: CellReader<'t, Table>,
     /// The table seen at the last quiescent state; compared with, never dereferenced.
     last: *const Table,
 }
@@ -38,13 +39,13 @@ pub struct WeightReader<'t> {
 impl WeightTable {
     /// Registers a reader for the calling CPU (allocates: do it once per CPU, at boot).
     pub fn reader(&self) -> WeightReader<'_> {
-        WeightReader::new(self, self.domain().register())
+        WeightReader::new(self, self.cell().reader())
     }
 }
 
 impl<'t> WeightReader<'t> {
-    fn new(table: &'t WeightTable, reader: Reader) -> Self {
-        let last = table.cell().current_ptr(&reader);
+    fn new(table: &'t WeightTable, reader: CellReader<'t, Table>) -> Self {
+        let last = reader.current_ptr();
         Self {
             table,
             reader,
@@ -55,7 +56,7 @@ impl<'t> WeightReader<'t> {
     /// Returns the weight of `node`, always in `1..=255` (Linux: `get_il_weight`).
     #[inline]
     pub fn weight(&mut self, node: NodeId) -> u8 {
-        let table = self.table.cell().load(&self.reader);
+        let table = self.reader.load();
         let weight = table.weights.get(node.index());
         if !ptr::eq(table, self.last) {
             self.resync();
@@ -67,7 +68,7 @@ impl<'t> WeightReader<'t> {
     /// `iw_table`).
     #[inline]
     pub fn copy_weights(&mut self, out: &mut [u8; MAX_NUMNODES]) {
-        let table = self.table.cell().load(&self.reader);
+        let table = self.reader.load();
         table.weights.copy_to(out);
         if !ptr::eq(table, self.last) {
             self.resync();
@@ -92,7 +93,7 @@ impl<'t> WeightReader<'t> {
     /// # Ok::<(), mempolicy::Error>(())
     /// ```
     pub fn weights_of(&mut self, nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) -> u32 {
-        let table = self.table.cell().load(&self.reader);
+        let table = self.reader.load();
         let mut total = 0u32;
         for node in nodes {
             let weight = table.weights.get(node.index());
@@ -129,7 +130,7 @@ impl<'t> WeightReader<'t> {
     /// ```
     #[inline]
     pub fn with_view<R>(&mut self, f: impl FnOnce(&WeightView<'_>) -> R) -> R {
-        let table = self.table.cell().load(&self.reader);
+        let table = self.reader.load();
         let result = f(&WeightView { table });
         if !ptr::eq(table, self.last) {
             self.resync();
@@ -139,7 +140,7 @@ impl<'t> WeightReader<'t> {
 
     /// Returns whether the weights are automatic (Linux: `wi_state->mode_auto`).
     pub fn is_auto(&mut self) -> bool {
-        let table = self.table.cell().load(&self.reader);
+        let table = self.reader.load();
         let auto = table.auto;
         if !ptr::eq(table, self.last) {
             self.resync();
@@ -168,7 +169,7 @@ impl<'t> WeightReader<'t> {
     #[inline(never)]
     fn resync(&mut self) {
         self.reader.quiescent();
-        self.last = self.table.cell().current_ptr(&self.reader);
+        self.last = self.reader.current_ptr();
     }
 }
 

@@ -129,7 +129,6 @@ pub(super) struct WriterState {
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 pub struct WeightTable {
-    domain: Domain,
     current: RcuCell<Table>,
     pub(super) writer: Mutex<WriterState>,
     linux: Linux,
@@ -175,7 +174,7 @@ impl WeightTable {
     ) -> Self {
         let initial = Weights::initial(linux);
         Self {
-            current: RcuCell::new(Table::from(&initial)),
+            current: RcuCell::new(Table::from(&initial), &domain),
             writer: Mutex::new(WriterState {
                 current: initial,
                 bandwidth: [0; MAX_NUMNODES],
@@ -183,7 +182,6 @@ impl WeightTable {
                 memory_nodes,
                 possible_nodes,
             }),
-            domain,
             linux,
         }
     }
@@ -195,7 +193,7 @@ impl WeightTable {
 
     /// Returns the table's reclamation domain.
     pub fn domain(&self) -> &Domain {
-        &self.domain
+        self.current.domain()
     }
 
     /// Sets `node`'s weight and switches the whole table to manual mode (Linux: writing
@@ -310,7 +308,7 @@ impl WeightTable {
 
     /// Frees every retired table whose grace period has ended (allocator-safe contexts only).
     pub fn reclaim(&self) {
-        self.domain.reclaim();
+        self.current.domain().reclaim();
     }
 
     /// Returns how many retired tables (and other objects of the domain) are not freed yet.
@@ -324,9 +322,10 @@ impl WeightTable {
     /// every reader reading between publishes at most two batches wait (the one being filled
     /// and the one whose grace period is running; observed: at most 16); a reader that never
     /// reads nor reports holds back every table retired since its last report, and once it
-    /// reports, [`WeightTable::reclaim`] frees them all.
+    /// has reported (twice at most, see [`Domain::reclaim`]), one [`WeightTable::reclaim`]
+    /// frees them all. Takes the domain's writer lock briefly.
     pub fn retired(&self) -> usize {
-        self.domain.retired()
+        self.current.domain().retired()
     }
 
     /// Returns the published table (reader side; see [`WeightReader`](super::WeightReader)).
@@ -337,7 +336,7 @@ impl WeightTable {
     /// Publishes `next` and records it as the writer's current state. The caller holds the
     /// writer lock (it passes the guarded `current`).
     fn publish(&self, current: &mut Weights, next: Weights) {
-        self.current.publish(Table::from(&next), &self.domain);
+        self.current.publish(Table::from(&next));
         *current = next;
     }
 }
@@ -355,7 +354,7 @@ impl fmt::Debug for WeightTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeightTable")
             .field("current", &self.snapshot())
-            .field("domain", &self.domain)
+            .field("domain", self.current.domain())
             .field("linux", &self.linux)
             .finish_non_exhaustive()
     }

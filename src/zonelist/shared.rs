@@ -37,7 +37,6 @@ use crate::topology::Topology;
 /// ```
 pub struct SharedZonelists {
     cell: RcuCell<Zonelists>,
-    domain: Domain,
     /// Serializes rebuilds, so that the last rebuild started is the one that stays.
     writer: Mutex<()>,
 }
@@ -46,8 +45,7 @@ impl SharedZonelists {
     /// Shares `zonelists`; old sets are retired into `domain` (allocates).
     pub fn new(zonelists: Zonelists, domain: &Domain) -> Self {
         Self {
-            cell: RcuCell::new(zonelists),
-            domain: domain.clone(),
+            cell: RcuCell::new(zonelists, domain),
             writer: Mutex::new(()),
         }
     }
@@ -58,18 +56,14 @@ impl SharedZonelists {
     ///
     /// The borrow ends before the reader's next [`Reader::quiescent`].
     pub fn load<'a>(&'a self, reader: &'a Reader) -> Option<&'a Zonelists> {
-        if self.domain.owns(reader) {
-            Some(self.cell.load(reader))
-        } else {
-            None
-        }
+        self.cell.load(reader)
     }
 
     /// Replaces the set with `zonelists` (Linux: the end of `__build_all_zonelists()`). The
     /// old set is freed after a grace period; this call allocates and may free.
     pub fn publish(&self, zonelists: Zonelists) {
         let _writer = self.writer.lock();
-        self.cell.publish(zonelists, &self.domain);
+        self.cell.publish(zonelists);
     }
 
     /// Builds the zonelists of `topo` with `config` and publishes them (Linux:
@@ -77,20 +71,19 @@ impl SharedZonelists {
     /// Linux builds only the new node when it is not yet online.
     pub fn rebuild(&self, topo: &Topology, config: ZonelistConfig) {
         let _writer = self.writer.lock();
-        self.cell
-            .publish(Zonelists::build_with(topo, config), &self.domain);
+        self.cell.publish(Zonelists::build_with(topo, config));
     }
 
     /// Returns the domain old sets are retired into.
     pub fn domain(&self) -> &Domain {
-        &self.domain
+        self.cell.domain()
     }
 }
 
 impl core::fmt::Debug for SharedZonelists {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SharedZonelists")
-            .field("domain", &self.domain)
+            .field("domain", self.cell.domain())
             .finish_non_exhaustive()
     }
 }
