@@ -7,7 +7,7 @@
 //! | one handle per CPU (task context and interrupts) | [`CPUS`], filled by [`bring_up`] on each CPU | [`CpuSlots`], [`Cpu`] |
 //! | physical frames | [`Frames`] over the kernel's pools | [`FrameSource`] |
 //! | interrupt-time allocation | [`alloc_in_interrupt`], from the timer handler | [`Cpu::alloc_interrupt`] |
-//! | quiescent states | [`idle`] (idle and wait loops) and [`tick`] (timer interrupt) | [`CpuSlots::quiescent`] |
+//! | quiescent states | [`idle`] (idle and wait loops), [`quiescent`] (long loops) and [`tick`] (timer interrupt) | [`CpuSlots::quiescent`] |
 //! | tasks, address spaces, system calls | [`crate::scenario`] | [`mempolicy::abi`], [`Machine`]'s system calls |
 //!
 //! # No `unsafe`
@@ -144,8 +144,21 @@ pub fn tick(index: usize) {
     let _ = CPUS.quiescent(cpu_number(index));
 }
 
-/// One pass of an idle or wait loop: report a quiescent state (with interrupts masked, so the
-/// timer handler never finds a handle claimed by it), then sleep until the next interrupt.
+/// A quiescent state reported from task context, between two pieces of work that hold no
+/// machine state (Linux: `cond_resched()` in a long loop), so that grace periods end without
+/// waiting for the next tick. Interrupts are masked meanwhile: the timer handler never finds
+/// its handle claimed by this call.
+pub fn quiescent(index: usize) {
+    let were_enabled = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
+    let _ = CPUS.quiescent(cpu_number(index));
+    if were_enabled {
+        cpu::enable_interrupts();
+    }
+}
+
+/// One pass of an idle or wait loop: report a quiescent state (with interrupts masked, as
+/// [`quiescent`]), then sleep until the next interrupt.
 pub fn idle(index: usize) {
     cpu::disable_interrupts();
     let _ = CPUS.quiescent(cpu_number(index));

@@ -25,6 +25,7 @@ use super::expect::Tally;
 use super::process::{self, Process, PAGE};
 use super::Ctx;
 use crate::check;
+use crate::embed;
 use crate::percpu;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +50,8 @@ const PER_ROUND: u64 = 4;
 const BASE: u64 = 0x4000_0000;
 /// Timer ticks (about 1.6 ms each) the publisher publishes for at most.
 const PUBLISH_TICKS: u64 = 8000;
+/// Retired objects the publisher lets wait for their grace period before it waits too.
+const RETIRED_LIMIT: usize = 256;
 
 /// What the publisher did.
 #[derive(Debug, Default)]
@@ -61,6 +64,10 @@ struct Published {
     refused: u64,
     /// Recomputed automatic weights that differed from the boot weights.
     recomputed_differ: u64,
+    /// The most retired objects seen waiting for their grace period.
+    peak_retired: usize,
+    /// Times the publisher waited for grace periods to end.
+    waits: u64,
 }
 
 /// The publisher's part: rounds of weight writes until every allocating CPU is done.
@@ -78,12 +85,32 @@ pub fn publish(ctx: &Ctx<'_>, allocators: usize) {
             break;
         }
         result = step(ctx, table, &mem, &mut done);
-        // Free what the grace periods allow (writers also do it on their own path).
-        if done.rounds % 16 == 0 {
-            ctx.machine.reclaim();
-        }
+        // This CPU holds no machine state between two rounds either.
+        embed::quiescent(ctx.index);
+        throttle(ctx, &mut done);
     }
     report(ctx, &done, result, finished);
+}
+
+/// Back-pressure: once [`RETIRED_LIMIT`] retired tables wait for their grace period (a CPU
+/// that has not passed a quiescent state holds them all back, for instance a virtual CPU the
+/// host does not run for a while), reclaim and sleep until they are freed, rather than fill
+/// the heap. Linux's weight writers wait for a grace period on every write
+/// (`synchronize_rcu`); this writer waits only when the backlog is large.
+fn throttle(ctx: &Ctx<'_>, done: &mut Published) {
+    let retired = ctx.machine.retired();
+    done.peak_retired = done.peak_retired.max(retired);
+    if retired < RETIRED_LIMIT {
+        return;
+    }
+    done.waits += 1;
+    for _ in 0..1000 {
+        ctx.machine.reclaim();
+        if ctx.machine.retired() < RETIRED_LIMIT / 2 {
+            return;
+        }
+        embed::idle(ctx.index);
+    }
 }
 
 /// Checks and prints what the publisher did.
@@ -98,7 +125,7 @@ fn report(ctx: &Ctx<'_>, done: &Published, result: Result<()>, finished: bool) {
             && done.rounds > 0
             && done.recomputed_differ == 0
             && (done.refused > 0) != reports,
-        "cpu {}: published {} weight tables in {} rounds until the others were done{}; automatic weights {}{}",
+        "cpu {}: published {} weight tables in {} rounds until the others were done{} (at most {} retired at once, {} waits for grace periods); automatic weights {}{}",
         ctx.index,
         done.tables,
         done.rounds,
@@ -106,6 +133,8 @@ fn report(ctx: &Ctx<'_>, done: &Published, result: Result<()>, finished: bool) {
             Ok(()) => alloc::string::String::new(),
             Err(e) => alloc::format!(" (stopped: {e})"),
         },
+        done.peak_retired,
+        done.waits,
         if reports {
             "recomputed from the HMAT bandwidths"
         } else {
@@ -222,8 +251,13 @@ fn allocate_rounds(ctx: &Ctx<'_>, publish_too: bool) -> Result<()> {
             tally.record(&ctx.expect, node, range, mem.contains(node));
         }
         bad += p.release(ctx.pools());
+        // The end of a round holds no machine state: a quiescent state for this reader and
+        // for the CPU's handles, so the publisher's old tables can be freed.
+        reader.quiescent();
+        embed::quiescent(ctx.index);
         if publish_too {
             step(ctx, table, &mem, &mut own)?;
+            throttle(ctx, &mut own);
         }
         rounds += 1;
     }
