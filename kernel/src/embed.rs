@@ -31,6 +31,8 @@
 //! handler reports one on every tick. Weight writers and [`Machine::reclaim`] allocate and
 //! free: task context only.
 
+#![forbid(unsafe_code)]
+
 use crate::arch::cpu;
 use crate::frames::{FrameBlock, FramePools, Zone};
 use crate::layout::Layout;

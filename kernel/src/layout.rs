@@ -24,6 +24,8 @@
 //! panic. Linux then boots with one node (`dummy_numa_init`), and so does this kernel
 //! ([`NumaLayout::single_node`]); without any usable table, with the boot CPU alone.
 
+#![forbid(unsafe_code)]
+
 use crate::acpi::AcpiTables;
 use crate::percpu::MAX_CPUS;
 use crate::phys::PhysRange;

@@ -37,7 +37,8 @@
 //! assembly, port I/O and MSRs ([`arch::cpu`]), MMIO ([`arch::apic`]), descriptor tables,
 //! the GS-relative load of [`percpu`], reading firmware memory ([`phys::bytes`]), the heap
 //! range, writing the trampoline, and the bytes of a frame its owner holds
-//! ([`frames::FrameBlock::bytes_mut`]).
+//! ([`frames::FrameBlock::bytes_mut`]). Everything around the crate ([`embed`], [`layout`],
+//! [`view`], [`scenario`]) is `#![forbid(unsafe_code)]`.
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -19,6 +19,8 @@
 //! its weight table ([`crate::embed`]). The `memtotal_kB=` of Linux's lines is left out: it
 //! counts what Linux's own allocator keeps, which no other kernel shares.
 
+#![forbid(unsafe_code)]
+
 use crate::layout::Layout;
 use crate::println;
 use alloc::string::String;

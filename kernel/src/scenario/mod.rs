@@ -16,6 +16,8 @@
 //!
 //! The processes the checks drive are in [`process`].
 
+#![forbid(unsafe_code)]
+
 mod expect;
 mod policies;
 mod process;

@@ -79,7 +79,9 @@ pub fn publish(ctx: &Ctx<'_>, allocators: usize) {
     let mut result = Ok(());
     let mut finished = false;
     while result.is_ok() {
-        finished = ALLOCATORS_DONE.load(Ordering::Acquire) >= allocators;
+        // At least one whole cycle (the fourth round turns automatic weights on), then
+        // until every allocating CPU is done.
+        finished = done.rounds >= 4 && ALLOCATORS_DONE.load(Ordering::Acquire) >= allocators;
         let ticks = percpu::current().ticks.load(Ordering::Relaxed) - start;
         if finished || ticks > PUBLISH_TICKS {
             break;
