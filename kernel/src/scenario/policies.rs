@@ -19,7 +19,7 @@
 //! | shared policy | `mbind` on one mapping of a shared object | in every mapping, node `(ino + index) mod n` |
 //! | cpuset rebind | plain, static and relative masks, a range's bind | remapped into the new cpuset |
 //! | `__GFP_THISNODE`, DMA, DMA32, movable | default | that node only; the zone's addresses |
-//! | `mbind(MPOL_MF_MOVE)` | interleave over all, on pages placed locally | pages copied to node `ilx mod n`, old frames freed |
+//! | `mbind(MPOL_MF_MOVE)` | interleave over the remote nodes, on pages placed locally | each page outside the mask copied to node `ilx mod n`, old frames freed |
 
 use super::expect::{Expect, Tally};
 use super::process::{self, Moves, Process, Resident, PAGE};
