@@ -25,7 +25,7 @@
 //! | kernel-facing | [`machine`], [`guide`] | the machine object, per-CPU handles, the entry points from a fault to a frame, the system calls against the live machine |
 //! | system calls | [`abi`] | `set_mempolicy`, `get_mempolicy`, `mbind`, `set_mempolicy_home_node`, `migrate_pages` with Linux's checks and errnos, over tasks, address spaces and shared objects |
 //! | placement | [`select`] | which policy governs an allocation, the node and nodemask it picks, the zonelist walk over the embedder's frames |
-//! | machine-wide state | [`weights`], [`zonelist`], [`topology`] | interleave weights, distance-ordered zonelists, the machine description |
+//! | machine-wide state | [`weights`], [`zonelist`], [`topology`], [`firmware`] | interleave weights, distance-ordered zonelists, the machine description, and that description from ACPI tables |
 //! | building blocks | [`interleave`], [`gfp`], [`policy`] | interleave pickers and bulk plans, GFP zone choice, policy objects |
 //! | foundations | [`NodeMask`], [`rcu`], [`page`], [`Error`], [`Linux`] | node masks, epoch reclamation, the page geometry, errors with Linux's errnos, the kernel release followed |
 //!
@@ -97,16 +97,18 @@
 //!
 //! Minimum supported Rust: 1.83. The crate follows Linux 7.3 or Linux 6.12, both recorded on
 //! real kernels, as the [`Linux`] profile says; [`guarantees`] lists the differences.
+//!
 //! # From firmware tables
 //!
 //! A kernel maps its ACPI SRAT, SLIT, HMAT and MADT and hands their bytes over; [`firmware`]
-//! derives the machine exactly as Linux 7.3 does at boot, and from it the topology, the
-//! zonelists and the automatic interleave weights:
+//! derives the machine exactly as Linux 7.3 does at boot, and its topology carries each
+//! node's HMAT performance, from which the [`Machine`](machine::Machine) boots the automatic
+//! interleave weights ([`firmware::NumaLayout::feed_weights`] does the same for a
+//! [`WeightTable`](weights::WeightTable) of the kernel's own):
 //!
 //! ```
 //! use mempolicy::firmware::{AcpiTables, MovableZone, NumaLayout};
-//! use mempolicy::weights::WeightTable;
-//! use mempolicy::zonelist::Zonelists;
+//! use mempolicy::machine::Machine;
 //! use mempolicy::NodeId;
 //! # fn hex(s: &str) -> Vec<u8> {
 //! #     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
@@ -145,24 +147,22 @@
 //! # ));
 //! let tables = AcpiTables::new().srat(&srat).slit(&slit).hmat(&hmat).madt(&madt);
 //! let layout = NumaLayout::from_acpi(&tables.boot_apic_id(0))?;
-//! let topo = layout.topology(MovableZone::None)?;
-//! let zonelists = Zonelists::build(&topo);
-//! let weights = WeightTable::new(*topo.memory_nodes());
-//! layout.feed_weights(&weights)?;
+//! let machine = Machine::new(layout.topology(MovableZone::None)?);
 //!
 //! // Linux: "# online=0-3", "# has_cpu=0-1", "# node0 fallback=0 2 1 3",
 //! // "# wi_auto=true weights: node0=4 node1=4 node2=1 node3=1".
-//! assert_eq!(topo.online_nodes().to_string(), "0-3");
-//! assert_eq!(topo.cpu_nodes().to_string(), "0-1");
-//! let order = zonelists.fallback_order(NodeId::new(0)).unwrap();
-//! assert_eq!(order, [0, 2, 1, 3].map(NodeId::new));
-//! let w = weights.snapshot();
+//! machine.with_topology(|t| {
+//!     assert_eq!(t.online_nodes().to_string(), "0-3");
+//!     assert_eq!(t.cpu_nodes().to_string(), "0-1");
+//! });
+//! machine.with_zonelists(|z| {
+//!     assert_eq!(z.fallback_order(NodeId::new(0)).unwrap(), [0, 2, 1, 3].map(NodeId::new));
+//! });
+//! let w = machine.weights().snapshot();
 //! assert_eq!([0, 1, 2, 3].map(|n| w.get(NodeId::new(n))), [4, 4, 1, 1]);
+//! assert_eq!(machine.cpu(1)?.node(), NodeId::new(1));
 //! # Ok::<(), mempolicy::Error>(())
 //! ```
-//!
-//! Minimum supported Rust: 1.83. The crate targets Linux 6.12 where a real kernel was
-//! recorded, and the newest behaviour (6.16+) for what 6.12 lacks (automatic weights).
 #![no_std]
 #![cfg_attr(
     not(test),

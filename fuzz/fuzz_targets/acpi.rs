@@ -54,7 +54,11 @@ fn fix_up(table: Table, bytes: &mut [u8]) {
 
 fn check_error(e: Error, given: &[(Table, &[u8])]) {
     match e {
-        Error::FirmwareTable { table, offset, what } => {
+        Error::FirmwareTable {
+            table,
+            offset,
+            what,
+        } => {
             let Some((_, bytes)) = given.iter().find(|(t, _)| *t == table) else {
                 panic!("error names a table that was not given: {e:?}");
             };
@@ -114,7 +118,9 @@ fn check_layout(l: &NumaLayout) {
     }
     assert!(l.cpus().first().is_some_and(|c| c.present));
     for movable in [MovableZone::None, MovableZone::Hotpluggable] {
-        let topo = l.topology(movable).expect("a layout always gives a topology");
+        let topo = l
+            .topology(movable)
+            .expect("a layout always gives a topology");
         assert_eq!(topo.online_nodes(), l.online_nodes());
         assert_eq!(topo.memory_nodes(), l.memory_nodes());
         for node in l.memory_nodes().iter() {
@@ -166,7 +172,10 @@ fuzz_target!(|data: &[u8]| {
     let mut ram = Vec::new();
     if flags & 0x40 != 0 {
         while let (Some(start), Some(len)) = (input.u64(), input.u64()) {
-            ram.push(PhysRange { start, end: start.saturating_add(len % (1 << 40)) });
+            ram.push(PhysRange {
+                start,
+                end: start.saturating_add(len % (1 << 40)),
+            });
             if ram.len() == 8 {
                 break;
             }

@@ -17,15 +17,15 @@
 //! L4 cpu cpu=0 apicid=0 node=0                   each present CPU
 //! ```
 //!
-//! [`derive()`] makes them from tables; [`expected`] picks the same lines out of a recording,
+//! [`derive()`] makes them from tables (for a chosen kernel release); [`expected`] picks the same lines out of a recording,
 //! so that a test compares the two.
 
 use std::fmt::Write as _;
 
 use mempolicy::firmware::{AccessClass, AcpiTables, MovableZone, NumaLayout};
-use mempolicy::weights::WeightTable;
-use mempolicy::zonelist::Zonelists;
-use mempolicy::NodeId;
+use mempolicy::machine::Machine;
+use mempolicy::topology::NodePerformance;
+use mempolicy::{Linux, NodeId};
 
 /// The four tables of a recording (`None` for `table=SIG missing`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -183,11 +183,13 @@ fn cpulist(cpus: &[u32]) -> String {
     out
 }
 
-/// Derives the lines from `tables` with the crate, as Linux 7.3 prints them.
+/// Derives the lines from `tables` with the crate, as kernel release `linux` prints them:
+/// the machine is the crate's [`Machine`] for that release on the layout's topology, so the
+/// `# wi_auto=` line (the automatic weights) is there for 7.3 and not for 6.12.
 ///
 /// # Errors
 /// The crate's error (a malformed table, with its name and byte offset), as text.
-pub fn derive(tables: &Tables) -> Result<Vec<String>, String> {
+pub fn derive(tables: &Tables, linux: Linux) -> Result<Vec<String>, String> {
     let mut acpi = AcpiTables::new();
     if let Some(b) = &tables.srat {
         acpi = acpi.srat(b);
@@ -205,9 +207,7 @@ pub fn derive(tables: &Tables) -> Result<Vec<String>, String> {
     let topo = layout
         .topology(MovableZone::None)
         .map_err(|e| e.to_string())?;
-    let zonelists = Zonelists::build(&topo);
-    let weights = WeightTable::new(*topo.memory_nodes());
-    layout.feed_weights(&weights).map_err(|e| e.to_string())?;
+    let machine = Machine::for_linux(linux, topo);
 
     let mut out = vec![
         format!("# online={}", layout.online_nodes()),
@@ -232,32 +232,48 @@ pub fn derive(tables: &Tables) -> Result<Vec<String>, String> {
             distances.join(" ")
         ));
     }
-    for node in online.iter() {
-        let order: Vec<String> = zonelists
-            .fallback_order(node)
-            .unwrap_or_default()
-            .iter()
-            .map(NodeId::to_string)
-            .collect();
-        out.push(format!("# node{node} fallback={}", order.join(" ")));
-    }
-    let snapshot = weights.snapshot();
-    let mut line = format!("# wi_auto={} weights:", snapshot.is_auto());
-    let last = online.last().map_or(0, |n| n.index() + 1);
-    for index in 0..last {
-        let node = NodeId::try_new(index as u64).map_err(|e| e.to_string())?;
-        if layout.memory_nodes().contains(node) {
-            let _ = write!(line, " node{index}={}", snapshot.get(node));
-        } else {
-            let _ = write!(line, " node{index}=missing");
+    machine.with_zonelists(|zonelists| {
+        for node in online.iter() {
+            let order: Vec<String> = zonelists
+                .fallback_order(node)
+                .unwrap_or_default()
+                .iter()
+                .map(NodeId::to_string)
+                .collect();
+            out.push(format!("# node{node} fallback={}", order.join(" ")));
         }
+    });
+    if linux.has_auto_weights() {
+        let weights = machine.weights();
+        let snapshot = weights.snapshot();
+        let mut line = format!("# wi_auto={} weights:", snapshot.is_auto());
+        let last = online.last().map_or(0, |n| n.index() + 1);
+        for index in 0..last {
+            let node = NodeId::try_new(index as u64).map_err(|e| e.to_string())?;
+            if weights.has_node_file(node) {
+                let _ = write!(line, " node{index}={}", snapshot.get(node));
+            } else {
+                let _ = write!(line, " node{index}=missing");
+            }
+        }
+        out.push(line);
     }
-    out.push(line);
     for node in online.iter() {
         for (k, class) in [(0, AccessClass::Local), (1, AccessClass::Cpu)] {
             let Some(access) = layout.access(node, class) else {
                 continue;
             };
+            // The machine's topology carries the same performance (the weights come from it).
+            let carried = machine.with_topology(|t| t.performance(node, class));
+            let expected = access.perf.map(|coordinates| NodePerformance {
+                initiators: access.initiators,
+                coordinates,
+            });
+            if carried != expected {
+                return Err(format!(
+                    "node{node} access{k}: the topology carries {carried:?}, the layout {expected:?}"
+                ));
+            }
             // The oracle lists the initiator links one by one: "0,1,2", not "0-2".
             let initiators: Vec<String> = access.initiators.iter().map(|n| n.to_string()).collect();
             let initiators = if initiators.is_empty() {
@@ -342,17 +358,18 @@ pub fn expected(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `mpolsim --firmware`: the derived lines of the recording `text`, newline-terminated.
+/// `mpolsim --firmware`: the lines of the recording `text` derived for release `linux`,
+/// newline-terminated.
 ///
 /// # Errors
 /// A message for a malformed recording or table.
-pub fn run(text: &str) -> Result<String, String> {
+pub fn run(text: &str, linux: Linux) -> Result<String, String> {
     let tables = parse_recording(text)?;
     if tables.srat.is_none() && tables.madt.is_none() {
         return Err("no SRAT or APIC table= line in the input".to_string());
     }
     let mut out = String::new();
-    for line in derive(&tables)? {
+    for line in derive(&tables, linux)? {
         out.push_str(&line);
         out.push('\n');
     }

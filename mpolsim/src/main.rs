@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT
-//! mpolsim --firmware FILE
+//! mpolsim [--linux 6.12|7.3] --firmware FILE
 //! ```
 //!
 //! SCRIPT is a case script in the language of the conformance oracle
@@ -16,8 +16,8 @@
 //! landed.
 //!
 //! `--firmware FILE` reads the ACPI tables of an oracle recording (its `table=SIG … hex=…`
-//! lines) and prints what the crate derives from them, in the recording's formats (see
-//! `mpolsim::firmware`).
+//! lines) and prints what the crate derives from them for the `--linux` release, in the
+//! recording's formats (see `mpolsim::firmware`).
 
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ const MAX_SCRIPT: u64 = 4 << 20;
 
 const USAGE: &str =
     "usage: mpolsim [--linux 6.12|7.3] [--topology SPEC] [--view kernel|bars] SCRIPT\n       \
-     mpolsim --firmware FILE\n       \
+     mpolsim [--linux 6.12|7.3] --firmware FILE\n       \
      (--linux: the kernel release simulated, default 7.3; --firmware: what the crate derives \
      from the ACPI tables of a recording)";
 
@@ -90,7 +90,7 @@ fn main() -> ExitCode {
             eprintln!("mpolsim: {path}: not UTF-8 text");
             return ExitCode::from(2);
         };
-        return match mpolsim::firmware::run(text) {
+        return match mpolsim::firmware::run(text, linux) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use mempolicy::firmware::{AcpiTables, NumaLayout, TableUse};
+use mempolicy::Linux;
 use mpolsim::firmware::{derive, expected, parse_recording};
 
 fn fixtures() -> Vec<(String, String)> {
@@ -30,12 +31,18 @@ fn fixtures() -> Vec<(String, String)> {
     out
 }
 
-/// Linux 7.x prints the automatic weights; 6.12 has none.
-fn has_auto_weights(recording: &str) -> bool {
-    recording
+/// The release a recording was made on.
+fn release(recording: &str) -> Linux {
+    let kernel = recording
         .lines()
         .find_map(|l| l.strip_prefix("# kernel="))
-        .is_some_and(|k| !k.starts_with("6."))
+        .expect("a # kernel= line");
+    if kernel.starts_with("6.12") {
+        Linux::V6_12
+    } else {
+        assert!(kernel.starts_with("7.3"), "{kernel}");
+        Linux::V7_3
+    }
 }
 
 #[test]
@@ -47,13 +54,11 @@ fn every_fixture_line_is_reproduced() {
             "{name}: tables"
         );
         let want = expected(&text);
-        let mut got = derive(&tables).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if has_auto_weights(&text) {
-            assert!(want.iter().any(|l| l.starts_with("# wi_auto=")), "{name}");
-        } else {
-            assert!(!want.iter().any(|l| l.starts_with("# wi_auto=")), "{name}");
-            got.retain(|l| !l.starts_with("# wi_auto="));
-        }
+        let linux = release(&text);
+        let got = derive(&tables, linux).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Linux 7.3 prints the automatic weights; 6.12 has none.
+        let auto = want.iter().any(|l| l.starts_with("# wi_auto="));
+        assert_eq!(auto, linux.has_auto_weights(), "{name}");
         for kind in [
             "# online=",
             "# node0 cpus=",
@@ -128,6 +133,21 @@ fn the_binary_prints_the_lines_and_refuses_bad_input_with_exit_2() {
         .map(str::to_string)
         .collect();
     assert_eq!(printed, expected(&text));
+
+    // The 6.12 recording with --linux 6.12: no automatic weights line.
+    let old = dir.join("f01-linux6.12.out");
+    let out = Command::new(bin)
+        .args(["--linux", "6.12", "--firmware"])
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(printed, expected(&std::fs::read_to_string(&old).unwrap()));
 
     let scratch = std::env::temp_dir().join(format!("mpolsim-fw-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();

@@ -12,6 +12,7 @@ use super::slit::Slit;
 use super::srat::Srat;
 use crate::error::{Error, Result};
 use crate::nodemask::{NodeId, NodeMask};
+pub use crate::topology::AccessClass;
 use crate::topology::{AccessCoordinates, LOCAL_DISTANCE, REMOTE_DISTANCE};
 
 /// A physical address range, `start` inclusive, `end` exclusive.
@@ -170,16 +171,6 @@ pub struct NodeRange {
     pub node: NodeId,
     /// The range.
     pub range: PhysRange,
-}
-
-/// The HMAT access classes (Linux: `ACCESS_COORDINATE_LOCAL` and `ACCESS_COORDINATE_CPU`,
-/// sysfs `access0` and `access1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AccessClass {
-    /// `access0`: the best initiator of all.
-    Local = 0,
-    /// `access1`: the best initiator that has CPUs; what automatic interleave weights use.
-    Cpu = 1,
 }
 
 /// One node's view in one access class (Linux: `/sys/devices/system/node/nodeN/accessK/`).

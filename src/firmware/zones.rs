@@ -9,6 +9,7 @@ use super::layout::{AccessClass, NumaLayout};
 use crate::error::Result;
 use crate::gfp::{ZoneType, NR_ZONE_TYPES};
 use crate::nodemask::{NodeId, NodeMask};
+use crate::topology::NodePerformance;
 use crate::topology::{Topology, TopologyBuilder};
 use crate::weights::WeightTable;
 use crate::PAGE_SIZE;
@@ -73,8 +74,17 @@ impl NumaLayout {
         }
         builder = builder.distances(&table);
         for &node in &self.registered {
-            if let Some(perf) = self.access(node, AccessClass::Cpu).and_then(|a| a.perf) {
-                builder = builder.access(node, perf);
+            for class in AccessClass::ALL {
+                let Some(access) = self.access(node, class) else {
+                    continue;
+                };
+                if let Some(coordinates) = access.perf {
+                    let performance = NodePerformance {
+                        initiators: access.initiators,
+                        coordinates,
+                    };
+                    builder = builder.performance(node, class, performance);
+                }
             }
         }
         builder.build()
