@@ -19,7 +19,9 @@
 #                   and write values, "-" for no entry. Turns on HMAT.
 #   lat=L0,L1,...   HMAT latency of each node as a target (ns); "R:W" and "-" as for bw=.
 #   accel=...       accepted for compatibility; the kernel always runs under TCG.
-# One argument that is empty (run.sh "") boots the default machine.
+# One argument that is empty (run.sh "") boots the default machine. compare.sh boots the
+# machines of the Linux recordings this way and compares the kernel's machine view (the `# …`
+# lines it prints before its checks) with Linux's.
 #
 # With no argument, boots a list of machines (2, 4 and 8 nodes, memory-only nodes, a CPU-only
 # node, with and without HMAT, 2 and 4 CPUs) in both boot protocols and prints the totals.

@@ -61,8 +61,10 @@ pub extern "C" fn exception(frame: &ExceptionFrame) -> ! {
     qemu::exit(false)
 }
 
-/// The local APIC timer: count the tick, run the scenario's interrupt-time work, end the
-/// interrupt. Called by the timer stub, with interrupts masked.
+/// The local APIC timer: count the tick, run the scenario's interrupt-time work (a frame
+/// allocated through the CPU's interrupt handle, then a quiescent state: see
+/// [`crate::embed::alloc_in_interrupt`] and [`crate::embed::tick`]), end the interrupt.
+/// Called by the timer stub, with interrupts masked.
 pub extern "C" fn timer() {
     let cpu = percpu::current();
     cpu.ticks.fetch_add(1, Ordering::Relaxed);

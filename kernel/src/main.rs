@@ -9,31 +9,36 @@
 //! 2. [`serial`] (the console), [`qemu`] (leaving QEMU with a status), [`boot_info`] (the
 //!    memory map from either boot protocol), [`phys`] (reading physical memory safely).
 //! 3. [`heap`]: `alloc`, on a range of RAM the memory map says is free.
-//! 4. [`acpi`]: the RSDP and every table as a checksummed byte slice; [`layout`]: which CPUs
-//!    to start and which node owns which memory.
-//! 5. [`frames`]: per-node, per-zone pools of physical page frames.
-//! 6. [`percpu`], [`arch::gdt`], [`arch::idt`], [`interrupts`], [`arch::apic`]: per-CPU state,
+//! 4. [`acpi`]: the RSDP and every table as a checksummed byte slice; [`layout`]: the crate's
+//!    firmware parser turns the SRAT, SLIT, HMAT and MADT into Linux's view of the machine.
+//! 5. [`embed`]: **how the crate is embedded**: the machine in a `static`, the per-CPU
+//!    handles, the frame source, the interrupt-time allocation and the quiescent states;
+//!    [`view`]: the machine as derived, printed in the formats Linux's recordings use.
+//! 6. [`frames`]: per-node, per-zone pools of physical page frames.
+//! 7. [`percpu`], [`arch::gdt`], [`arch::idt`], [`interrupts`], [`arch::apic`]: per-CPU state,
 //!    interrupt stacks, the local APIC timer.
-//! 7. [`smp`]: waking the other CPUs through a real-mode trampoline.
-//! 8. [`selftest`] and [`scenario`]: what the kernel checks, on every CPU.
-//!
+//! 8. [`smp`]: waking the other CPUs through a real-mode trampoline.
+//! 9. [`selftest`] and [`scenario`]: what the kernel checks, on every CPU.
+
 //! # Where the crate plugs in
-//! Grep for `INTEGRATION(`: `INTEGRATION(firmware)` marks where the crate's ACPI parser
-//! replaces the kernel's stand-in ([`acpi::interim`], [`layout::from_interim`]), and
-//! `INTEGRATION(machine)` where the kernel-facing layer goes: the machine object in
-//! [`Kernel`], the per-CPU handle in [`scenario::CpuState`], and the scenario's allocations,
-//! publishing and interrupt-time allocation.
+//! Four places, in boot order: [`layout::from_firmware`] (the firmware parser),
+//! [`embed::build_machine`] (the machine, from the parsed layout), [`embed::bring_up`] on
+//! each CPU (its handles), and the allocation paths of [`scenario`] and [`interrupts`]
+//! (through [`embed::with_cpu`] and [`embed::alloc_in_interrupt`]). The system calls
+//! (`set_mempolicy`, `mbind`, a cpuset change) are in [`scenario`]'s processes.
 //!
 //! # Output
-//! One line per fact or check on COM1, then `N passed, M failed` alone on a line; QEMU's exit
-//! status says pass (33) or fail (35) through `isa-debug-exit`. `run.sh` boots it.
+//! The boot facts, the machine view (`# …` lines, as Linux's recordings print them), then one
+//! line per check on COM1, then `N passed, M failed` alone on a line; QEMU's exit status says
+//! pass (33) or fail (35) through `isa-debug-exit`. `run.sh` boots it.
 //!
 //! # Unsafe
 //! Confined to what cannot be done otherwise, each block with its argument: the boot
 //! assembly, port I/O and MSRs ([`arch::cpu`]), MMIO ([`arch::apic`]), descriptor tables,
 //! the GS-relative load of [`percpu`], reading firmware memory ([`phys::bytes`]), the heap
 //! range, writing the trampoline, and the bytes of a frame its owner holds
-//! ([`frames::FrameBlock::bytes_mut`]).
+//! ([`frames::FrameBlock::bytes_mut`]). Everything around the crate ([`embed`], [`layout`],
+//! [`view`], [`scenario`]) is `#![forbid(unsafe_code)]`.
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -49,6 +54,7 @@ mod acpi;
 mod arch;
 mod boot_info;
 mod checks;
+mod embed;
 mod frames;
 mod heap;
 mod interrupts;
@@ -62,6 +68,7 @@ mod selftest;
 mod serial;
 mod smp;
 mod sync;
+mod view;
 
 use acpi::AcpiTables;
 use alloc::vec::Vec;
@@ -71,21 +78,21 @@ use core::panic::PanicInfo;
 use core::sync::atomic::Ordering;
 use frames::{FramePools, Zone};
 use layout::Layout;
+use mempolicy::NodeId;
 use phys::PhysRange;
 
 /// The local APIC timer's period, in bus-clock ticks divided by 16 (1.6 ms on QEMU).
 pub const TIMER_COUNT: u32 = 100_000;
 
-/// Everything the boot CPU found, shared read-only by every CPU once built.
-// INTEGRATION(machine): the crate's `Machine` (topology from the firmware tables, the
-// weight table, the frame source over `pools`) lives here too.
+/// Everything the boot CPU found, shared read-only by every CPU once built. (The crate's
+/// machine, built from the same layout, is in [`embed::MACHINE`].)
 #[derive(Debug)]
 pub struct Kernel {
     /// What the loader passed.
     pub boot: BootInfo,
     /// The firmware's ACPI tables, if found.
     pub acpi: Option<AcpiTables>,
-    /// CPUs and node memory.
+    /// The machine's NUMA shape, read from the firmware tables by the crate.
     pub layout: Layout,
     /// The physical frame pools.
     pub pools: FramePools,
@@ -94,10 +101,7 @@ pub struct Kernel {
 impl Kernel {
     /// Whether `range` lies inside one memory range the firmware gives to `node`.
     pub fn in_node(&self, node: u32, range: PhysRange) -> bool {
-        self.layout
-            .memory
-            .iter()
-            .any(|&(n, r)| n == node && r.covers(&range))
+        NodeId::try_new(u64::from(node)).is_ok_and(|node| self.layout.in_node(node, range))
     }
 }
 
@@ -165,32 +169,46 @@ pub extern "C" fn boot_cpu_main(entered_by: u32, info_addr: u32) -> ! {
     for table in acpi.iter().flat_map(|t| &t.tables) {
         println!("table={} len={}", table.name(), table.bytes.len());
     }
-    let layout = layout::from_interim(acpi.as_ref(), apic::id());
+    let usable: Vec<PhysRange> = boot.usable().collect();
+    let layout = layout::from_firmware(acpi.as_ref(), apic::id(), &usable);
     percpu::set_count(layout.cpus.len());
-    println!("layout: {} nodes, {} cpus", layout.nodes, layout.cpus.len());
+    println!(
+        "layout: {} nodes, {} cpus, from {:?}",
+        layout.nodes,
+        layout.cpus.len(),
+        layout.numa.source()
+    );
     for (index, slot) in layout.cpus.iter().enumerate() {
         println!(
             "layout: cpu {index} apic_id={} node={}",
             slot.apic_id, slot.node
         );
     }
+    for (node, range) in &layout.firmware_ranges {
+        println!("layout: node {node} firmware range {range}");
+    }
     for (node, range) in &layout.memory {
         println!("layout: node {node} memory {range}");
     }
     println!(
-        "layout: nodes with memory {}, with cpus {}",
-        layout.nodes_with_memory(),
-        layout.nodes_with_cpus()
+        "layout: SLIT {:?}, HMAT {:?}",
+        layout.numa.slit_use(),
+        layout.numa.hmat_use()
     );
-    // INTEGRATION(firmware): parse the SRAT, SLIT, HMAT and MADT slices with the crate, build
-    // the layout from the result, and print the machine view in the conformance oracle's
-    // header formats (`# nodeN cpus=… distance=…`, `# nodeN fallback=…`, `# wi_auto=…`,
-    // `# nodeN accessK …`) here, before any check.
+
+    // The crate's machine, and the machine view in the formats of Linux's recordings.
+    let machine = match embed::build_machine(&layout) {
+        Ok(machine) => machine,
+        Err(err) => {
+            println!("machine: {err}");
+            qemu::exit(false)
+        }
+    };
+    view::print(&layout, machine);
 
     // Frame pools: usable RAM minus what the kernel already uses, split by node and zone.
     let mut reserved: Vec<PhysRange> = Vec::from([image, smp::trampoline_range(), heap_range]);
     reserved.extend(acpi.iter().flat_map(AcpiTables::ranges));
-    let usable: Vec<PhysRange> = boot.usable().collect();
     let pools = FramePools::build(&usable, &reserved, &layout.memory, layout.nodes);
     for node in 0..pools.nodes() {
         for zone in Zone::ALL {

@@ -6,7 +6,9 @@
 //! (`IA32_GS_BASE`) once, at startup; [`current`] then reads the index stored first in that
 //! entry with one `gs:`-relative load and indexes the array. Everything else about per-CPU
 //! state is ordinary safe code: the entries are `Sync` (atomics, `spin::Once`), so the
-//! per-CPU static needs no `unsafe` beyond that one load.
+//! per-CPU static needs no `unsafe` beyond that one load. The crate's per-CPU handles, which
+//! are not `Sync`, live in the crate's own per-CPU static ([`crate::embed::CPUS`]), indexed
+//! by the number read here.
 
 use crate::scenario;
 use core::arch::asm;
@@ -31,7 +33,8 @@ pub struct Cpu {
     pub online: AtomicBool,
     /// Timer interrupts taken.
     pub ticks: AtomicU64,
-    /// What the scenario keeps per CPU (and, with the kernel-facing layer, the CPU's handle).
+    /// What the scenario keeps per CPU. (The CPU's handles on the machine are in
+    /// [`crate::embed::CPUS`], by the same index.)
     pub scenario: scenario::CpuState,
 }
 

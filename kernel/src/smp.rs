@@ -173,9 +173,5 @@ pub extern "C" fn ap_main(index: usize) -> ! {
     let cpu = percpu::current();
     cpu.online.store(true, Ordering::Release);
     cpu::enable_interrupts();
-    scenario::run_on_ap(crate::kernel(), cpu);
-    // Done: keep taking timer interrupts until the boot CPU ends the run.
-    loop {
-        cpu::halt();
-    }
+    scenario::run_on_ap(crate::kernel(), cpu)
 }

@@ -1,8 +1,9 @@
 //! Finding the ACPI tables: the RSDP, then the RSDT or XSDT, then every table it lists, each
 //! handed out as a checksummed `&'static [u8]`.
 //!
-//! The byte slices are what a parser wants; the kernel keeps their memory out of the heap and
-//! the frame pools ([`AcpiTables::ranges`]), so the slices stay valid for good.
+//! The byte slices are what a parser wants (the crate's, in [`crate::layout`]); the kernel
+//! keeps their memory out of the heap and the frame pools ([`AcpiTables::ranges`]), so the
+//! slices stay valid for good.
 //!
 //! * The RSDP ("RSD PTR ", ACPI 6.5 §5.2.5): PVH passes its address; under Multiboot it is
 //!   found by scanning the first KiB of the EBDA and the BIOS area 0xE0000-0xFFFFF on 16-byte
@@ -10,8 +11,6 @@
 //! * Revision 2 and later point to the XSDT (64-bit entries), older ones to the RSDT (32-bit).
 //! * Every table starts with the 36-byte header: signature, length, revision, checksum; all
 //!   its bytes add up to 0 modulo 256.
-
-pub mod interim;
 
 use crate::boot_info::BootInfo;
 use crate::phys::{self, u16_at, u32_at, u64_at, u8_at, PhysRange};

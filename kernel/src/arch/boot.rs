@@ -32,7 +32,7 @@ use core::arch::global_asm;
 /// left out of the frame pools.
 pub const IDENTITY_MAP_GIB: u64 = 16;
 
-/// Bytes of the boot CPU's stack (the other CPUs get theirs from the heap).
+/// Bytes of the boot CPU's stack (the other CPUs get theirs from their node's frames).
 const BOOT_STACK_SIZE: usize = 64 * 1024;
 
 /// [`crate::boot_cpu_main`]'s first argument when the kernel came in through Multiboot.

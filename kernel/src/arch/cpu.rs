@@ -97,6 +97,14 @@ pub fn halt() {
     unsafe { asm!("hlt", options(nomem, nostack, preserves_flags)) }
 }
 
+/// Unmasks interrupts and waits for the next one (`sti; hlt`): `sti` takes effect after the
+/// next instruction, so an interrupt pending now wakes the `hlt` instead of being handled in
+/// between and leaving the CPU asleep. Call it only once this CPU has loaded the IDT.
+pub fn enable_interrupts_and_halt() {
+    // SAFETY: as for `enable_interrupts` (the IDT is loaded) and `halt`.
+    unsafe { asm!("sti", "hlt", options(nomem, nostack)) }
+}
+
 /// Stops this CPU for good: interrupts masked, halted.
 pub fn halt_forever() -> ! {
     loop {

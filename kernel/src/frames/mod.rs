@@ -5,7 +5,11 @@
 //! 1. the usable RAM of the boot memory map ([`crate::boot_info`]);
 //! 2. the ranges the kernel already uses: its image, the AP trampoline, the heap, the ACPI
 //!    tables (and the first MiB as a whole: BIOS data, loader structures);
-//! 3. the node of each memory range, from the SRAT ([`crate::layout`]).
+//! 3. each node's memory: the usable RAM inside its SRAT ranges, as the crate's firmware
+//!    parser derived it ([`crate::layout`]).
+//!
+//! The crate never touches frames: its allocation walk asks for frames node by node and zone
+//! by zone, and [`crate::embed::Frames`] answers from these pools.
 //!
 //! Each usable range is intersected with each node's ranges, cut at the zone boundaries of
 //! x86-64 Linux (DMA below 16 MiB, DMA32 below 4 GiB, Normal above) and stripped of the
