@@ -124,16 +124,25 @@ fn page_fault(cpu: u32, process: &mut Process, addr: u64) -> Result<Pfn> {
     })?
 }
 
-/// A timer interrupt that needs a page: local node first, no task involved.
+/// A timer interrupt that needs a page: local node first, no task involved; then the tick.
 fn timer_interrupt(cpu: u32) -> Result<Pfn> {
-    CPUS.with_interrupt(cpu, |handle| {
+    let frame = CPUS.with_interrupt(cpu, |handle| {
         handle
             .alloc_interrupt(GfpFlags::GFP_ATOMIC, 0, &mut PageAllocator)
             .map(|page| page.into_frame())
-    })?
+    })??;
+    tick(cpu)?;
+    Ok(frame)
 }
 
-/// The idle loop's body: report a quiescent state, so retired weight tables can be freed.
+/// The end of the timer interrupt: a quiescent state for the interrupt handle, and for the
+/// task handle unless the interrupted code holds it.
+fn tick(cpu: u32) -> Result<()> {
+    CPUS.quiescent_interrupt(cpu)
+}
+
+/// The idle loop's body: report a quiescent state from task context, so retired weight
+/// tables can be freed; the interrupt handle is left free for interrupts meanwhile.
 fn idle(cpu: u32) -> Result<()> {
     CPUS.quiescent(cpu)
 }
@@ -176,12 +185,12 @@ fn main() -> Result<()> {
     };
     let mut user = UserCopy { mask: 0b1111 };
     machine.set_mempolicy(&mut first.task, &mut user, 6, 0x1000, 64)?;
-    first.mm.mmap(1 << 32, 1000 * 4096, 1 << 20, ())?;
+    first.mm.mmap_anonymous(1 << 32, 1000 * 4096, ())?;
     let mut second = Process {
         task: Task::new(memory),
         mm: AddressSpace::new(),
     };
-    second.mm.mmap(2 << 32, 1000 * 4096, 2 << 20, ())?;
+    second.mm.mmap_anonymous(2 << 32, 1000 * 4096, ())?;
     let bind = mempolicy::policy::parse_mpol("bind:2-3", &memory)?;
     second
         .mm
@@ -218,10 +227,11 @@ fn main() -> Result<()> {
     let frame = page_fault(1, &mut second, 2 << 32)?;
     assert!(frame.node.as_u32() < 2, "rebound to the new cpuset");
 
-    // Every CPU idles once more: the old weight tables' grace periods end.
+    // Every CPU idles and takes a tick once more: the old weight tables' grace periods end.
     for _ in 0..2 {
         for cpu in 0..2 {
             idle(cpu)?;
+            tick(cpu)?;
         }
         machine.reclaim();
     }

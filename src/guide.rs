@@ -23,7 +23,8 @@
 //! | page fault | [`Cpu::alloc_fault`](crate::machine::Cpu::alloc_fault) (or [`alloc_vma`](crate::machine::Cpu::alloc_vma) with a mapping in hand), inside [`CpuSlots::with`](crate::machine::CpuSlots::with) | neither |
 //! | kernel allocations of a task | [`Cpu::alloc_pages`](crate::machine::Cpu::alloc_pages), [`alloc_bulk`](crate::machine::Cpu::alloc_bulk), [`slab_node`](crate::machine::Cpu::slab_node) | neither |
 //! | interrupt handlers | [`Cpu::alloc_interrupt`](crate::machine::Cpu::alloc_interrupt) inside [`CpuSlots::with_interrupt`](crate::machine::CpuSlots::with_interrupt): a second handle per CPU, free while the interrupted code holds the first | neither |
-//! | idle loop, scheduler tick | [`CpuSlots::quiescent`](crate::machine::CpuSlots::quiescent) | neither |
+//! | idle loop, task code between pieces of work | [`CpuSlots::quiescent`](crate::machine::CpuSlots::quiescent) (the task handle) | neither |
+//! | timer interrupt (or interrupts masked) | [`CpuSlots::quiescent_interrupt`](crate::machine::CpuSlots::quiescent_interrupt) (the interrupt handle, and the task handle unless it is lent) | neither |
 //! | system calls | [`Machine::set_mempolicy`](crate::machine::Machine::set_mempolicy), [`get_mempolicy`](crate::machine::Machine::get_mempolicy), [`mbind`](crate::machine::Machine::mbind), [`set_mempolicy_home_node`](crate::machine::Machine::set_mempolicy_home_node), [`migrate_pages`](crate::machine::Machine::migrate_pages); page moves through [`Cpu::alloc_migration_target`](crate::machine::Cpu::alloc_migration_target) | may allocate (new policies, split ranges) |
 //! | sysfs weight files | the setters of [`Machine::weights`](crate::machine::Machine::weights) | allocate a new table, take the weight lock |
 //! | cpuset change | [`Machine::cpuset_rebind`](crate::machine::Machine::cpuset_rebind), then [`Machine::migrate_pages`](crate::machine::Machine::migrate_pages) with the pairs of [`migrate_pairs`](crate::abi::migrate_pairs) if the cpuset moves memory | may allocate |
@@ -47,10 +48,19 @@
 //! sees a new one it reports a quiescent state on its way out. A retired table is freed by a
 //! writer or by [`Machine::reclaim`](crate::machine::Machine::reclaim) once every CPU has
 //! reported a quiescent state after the swap: CPUs that allocate do that by themselves, idle
-//! CPUs through [`CpuSlots::quiescent`](crate::machine::CpuSlots::quiescent), and an offline
-//! CPU holds nothing back once [`CpuSlots::take_down`](crate::machine::CpuSlots::take_down)
-//! dropped its handles. The machine state (topology and zonelists) is published the same way
-//! on hotplug, and so are the policy trees of shared objects.
+//! CPUs through [`CpuSlots::quiescent`](crate::machine::CpuSlots::quiescent), interrupt
+//! handles through [`CpuSlots::quiescent_interrupt`](crate::machine::CpuSlots::quiescent_interrupt)
+//! from the timer, and an offline CPU holds nothing back once
+//! [`CpuSlots::take_down`](crate::machine::CpuSlots::take_down) dropped its handles. The
+//! machine state (topology and zonelists) is published the same way on hotplug, and so are
+//! the policy trees of shared objects.
+//!
+//! A handle reports by itself only when it sees a new state or weight table. Policies
+//! replaced by system calls and shared policy trees are retired without either changing,
+//! so a CPU that allocates all the time and never idles would hold them back forever: every
+//! CPU must pass the idle loop, the timer tick or an explicit
+//! [`CpuSlots::quiescent`](crate::machine::CpuSlots::quiescent) now and then, as Linux's
+//! RCU needs every CPU to pass a context switch, the idle loop or user mode.
 //!
 //! # How a cpuset change rebinds
 //!

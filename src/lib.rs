@@ -47,7 +47,7 @@
 //! // A task whose mapping interleaves over nodes 1-3.
 //! let mut task = Task::new("0-3".parse()?);
 //! let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
-//! mm.mmap(1 << 32, 6 * 4096, 1 << 20, ())?;
+//! mm.mmap_anonymous(1 << 32, 6 * 4096, ())?;
 //! mm.set_policy(1 << 32, (1 << 32) + 6 * 4096, parse_mpol("interleave:1-3", &"0-3".parse()?)?.as_ref());
 //! // Page faults: the frame source hands back frames (here: the node's number).
 //! let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(node.as_u32());

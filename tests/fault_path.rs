@@ -91,9 +91,11 @@ fn the_fault_path_allocates_nothing_and_takes_no_lock() {
         let mut task = Task::new("0-3".parse().unwrap());
         task.install_policy(policy(text));
         let own = policy(text);
+        let mems = *task.mems_allowed();
         let target = MigrationTarget::Policy {
             policy: own.as_ref().unwrap_or(machine.defaults().default_policy()),
             ilx: 5,
+            mems_allowed: &mems,
         };
         let mut out = [None; 8];
         let mut run = |cpu: u32| {
@@ -120,9 +122,9 @@ fn the_fault_path_allocates_nothing_and_takes_no_lock() {
                     out = [None; 8];
                     let _ = cpu.alloc_bulk(&mut task, gfp, &mut out, &mut frames);
                 }
-                let _ = cpu.alloc_migration_target(&mut task, &target, 0, &mut frames);
+                let _ = cpu.alloc_migration_target(&target, 0, &mut frames);
                 let node = MigrationTarget::Node(NodeId::new(2));
-                let _ = cpu.alloc_migration_target(&mut task, &node, 0, &mut frames);
+                let _ = cpu.alloc_migration_target(&node, 0, &mut frames);
                 let _ = cpu.slab_node(&mut task);
                 cpu.quiescent();
             })
@@ -132,6 +134,7 @@ fn the_fault_path_allocates_nothing_and_takes_no_lock() {
             })
             .unwrap();
             CPUS.quiescent(cpu).unwrap();
+            CPUS.quiescent_interrupt(cpu).unwrap();
         };
         // The first round lets each handle see the current state; then nothing changes.
         run(0);

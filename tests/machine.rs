@@ -219,7 +219,9 @@ fn bulk_allocations_spread_as_the_bulk_plans_say() {
         let pol = policy(text);
         let mut cursor = InterleaveCursor::new();
         let mut out = [None; 11];
-        out[3] = Some(n(0)); // an entry already filled is kept
+        // An entry already filled is kept.
+        let kept = cpu.alloc_on_node(n(0), GfpFlags::GFP_KERNEL, 0, &mut frames(""));
+        out[3] = Some(kept.unwrap());
         let mut task = TaskContext::new(pol.as_ref(), &mut cursor);
         let filled = cpu
             .alloc_bulk(&mut task, GfpFlags::GFP_KERNEL, &mut out, &mut frames(""))
@@ -234,11 +236,16 @@ fn bulk_allocations_spread_as_the_bulk_plans_say() {
         } else {
             interleave::bulk_interleave_plan(&mut expected, &nodes, 10, &mut plan);
         }
+        assert_eq!(out[3], Some(kept.unwrap()), "{text}");
+        for page in out.iter().flatten() {
+            // Each page says where its frame came from.
+            assert_eq!(*page.frame(), page.node(), "{text}");
+        }
         for node in nodes.iter() {
             let got = out
                 .iter()
                 .enumerate()
-                .filter(|&(i, f)| i != 3 && *f == Some(node))
+                .filter(|&(i, p)| i != 3 && p.is_some_and(|p| p.node() == node))
                 .count();
             assert_eq!(got as u64, plan.pages_on(node), "{text} node {node}");
         }
@@ -250,26 +257,40 @@ fn bulk_allocations_spread_as_the_bulk_plans_say() {
 fn migration_targets_follow_the_policy_or_stay_on_their_node() {
     let machine = machine(N4);
     let mut cpu = machine.cpu(0).unwrap();
-    let mut cursor = InterleaveCursor::new();
     let mems: NodeMask = "0-3".parse().unwrap();
-    let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
     let il = policy("interleave:1-3").unwrap();
     for ilx in 0..6u64 {
-        let target = MigrationTarget::Policy { policy: &il, ilx };
+        let target = MigrationTarget::Policy {
+            policy: &il,
+            ilx,
+            mems_allowed: &mems,
+        };
         let page = cpu
-            .alloc_migration_target(&mut task, &target, 0, &mut frames(""))
+            .alloc_migration_target(&target, 0, &mut frames(""))
             .unwrap();
         assert_eq!(page.node(), n(1 + (ilx % 3) as u32));
     }
+    // The mover's cpuset bounds the walk: the node the index picks is outside it, so the
+    // page lands on the one node the cpuset holds.
+    let only_one: NodeMask = "1".parse().unwrap();
+    let fenced = MigrationTarget::Policy {
+        policy: &il,
+        ilx: 1,
+        mems_allowed: &only_one,
+    };
+    let page = cpu
+        .alloc_migration_target(&fenced, 0, &mut frames(""))
+        .unwrap();
+    assert_eq!(page.node(), n(1));
     let to_two = MigrationTarget::Node(n(2));
     let page = cpu
-        .alloc_migration_target(&mut task, &to_two, 0, &mut frames(""))
+        .alloc_migration_target(&to_two, 0, &mut frames(""))
         .unwrap();
     assert_eq!(
         (page.node(), page.gfp().contains(GfpFlags::THISNODE)),
         (n(2), true)
     );
-    let none = cpu.alloc_migration_target(&mut task, &to_two, 0, &mut frames("2"));
+    let none = cpu.alloc_migration_target(&to_two, 0, &mut frames("2"));
     assert_eq!(none.err(), Some(Error::NoMemory));
 }
 
@@ -321,8 +342,14 @@ fn per_cpu_slots_lend_each_handle_once_at_a_time() {
     static MACHINE: MachineCell = MachineCell::new();
     static CPUS: CpuSlots<3> = CpuSlots::new();
     let machine = MACHINE.init(|| machine(N4));
-    assert_eq!(CPUS.with(0, |_| ()), Err(Error::Busy), "not up yet");
+    assert_eq!(
+        CPUS.with(0, |_| ()),
+        Err(Error::InvalidCpu(0)),
+        "not up yet"
+    );
+    assert!(!CPUS.is_up(0));
     CPUS.bring_up(machine, 0).unwrap();
+    assert!(CPUS.is_up(0));
     assert_eq!(CPUS.bring_up(machine, 0), Err(Error::Busy));
     assert_eq!(
         CPUS.bring_up(machine, 2),
@@ -341,9 +368,18 @@ fn per_cpu_slots_lend_each_handle_once_at_a_time() {
         (CPUS.with(0, |_| ()), irq)
     });
     assert_eq!(nested, Ok((Err(Error::Busy), Ok(n(0)))));
+    // A quiescent state from task context leaves the interrupt handle free; the tick's
+    // leaves the task handle to the code it interrupted.
+    let during_quiescent = CPUS.with(0, |_| CPUS.quiescent_interrupt(0));
+    assert_eq!(during_quiescent, Ok(Ok(())));
     CPUS.quiescent(0).unwrap();
     CPUS.take_down(0).unwrap();
-    assert_eq!(CPUS.with(0, |_| ()), Err(Error::Busy));
+    assert!(!CPUS.is_up(0));
+    assert_eq!(CPUS.with(0, |_| ()), Err(Error::InvalidCpu(0)));
+    assert_eq!(CPUS.with_interrupt(0, |_| ()), Err(Error::InvalidCpu(0)));
+    assert_eq!(CPUS.take_down(0), Err(Error::InvalidCpu(0)));
+    assert_eq!(CPUS.quiescent(0), Ok(()), "a CPU that is down is skipped");
+    assert!(!CPUS.is_up(7));
     CPUS.bring_up(machine, 0).unwrap();
     assert_eq!(CPUS.with(0, |cpu| cpu.node()), Ok(n(0)));
 }
@@ -382,9 +418,17 @@ fn per_cpu_slots_are_shared_between_threads() {
         .collect();
     let served: u32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
     assert!(served > 0);
+    // The task handles' quiescent states alone leave the idle interrupt handles holding
+    // back what was retired; the tick's report frees it.
     for _ in 0..3 {
         CPUS.quiescent(0).unwrap();
         CPUS.quiescent(1).unwrap();
+        machine.reclaim();
+    }
+    assert!(machine.retired() > 0);
+    for _ in 0..3 {
+        CPUS.quiescent_interrupt(0).unwrap();
+        CPUS.quiescent_interrupt(1).unwrap();
         machine.reclaim();
     }
     assert_eq!(machine.retired(), 0);

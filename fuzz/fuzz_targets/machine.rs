@@ -344,8 +344,12 @@ fuzz_target!(|ops: Vec<Op>| {
                 let gfp = gfp.get();
                 let mut out = vec![None; usize::from(count % 40)];
                 if let Some(first) = out.first_mut() {
-                    *first = Some((NodeId::new(0), ZoneType::Normal));
+                    // A slot filled before the call is kept as it is.
+                    *first = cpus[usize::from(cpu)]
+                        .alloc_on_node(NodeId::new(0), GfpFlags::GFP_KERNEL, 0, &mut frames)
+                        .ok();
                 }
+                let before = out.first().copied().flatten();
                 let result = cpus[usize::from(cpu)].alloc_bulk(
                     &mut tasks[usize::from(task)].lend(),
                     gfp,
@@ -354,8 +358,12 @@ fuzz_target!(|ops: Vec<Op>| {
                 );
                 if let Ok(filled) = result {
                     assert_eq!(filled, out.iter().filter(|f| f.is_some()).count());
-                    for frame in out.iter().skip(1).flatten() {
-                        check_served(Ok(*frame), gfp, &memory);
+                    if before.is_some() {
+                        assert_eq!(out.first().copied().flatten(), before, "a filled slot changed");
+                    }
+                    for page in out.iter().skip(usize::from(before.is_some())).flatten() {
+                        assert_eq!(*page.frame(), (page.node(), page.zone()), "a page mislabelled");
+                        check_served(Ok(page.into_frame()), gfp, &memory);
                     }
                 }
             }
@@ -371,16 +379,17 @@ fuzz_target!(|ops: Vec<Op>| {
             } => {
                 let pol = policy(p);
                 let default = Mempolicy::default_policy();
+                let mems = *tasks[0].mems_allowed();
                 let target = match node {
                     Some(n) => MigrationTarget::Node(NodeId::new(usize::from(n % 6))),
                     None => MigrationTarget::Policy {
                         policy: pol.as_ref().unwrap_or(&default),
                         ilx,
+                        mems_allowed: &mems,
                     },
                 };
-                let mut lend = tasks[0].lend();
                 let result = cpus[usize::from(cpu)]
-                    .alloc_migration_target(&mut lend, &target, 0, &mut frames)
+                    .alloc_migration_target(&target, 0, &mut frames)
                     .map(|p| p.into_frame());
                 check_served(result, GfpFlags::GFP_HIGHUSER_MOVABLE, &memory);
                 if let (Ok((served, _)), MigrationTarget::Node(to)) = (result, target) {

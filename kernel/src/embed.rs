@@ -7,7 +7,7 @@
 //! | one handle per CPU (task context and interrupts) | [`CPUS`], filled by [`bring_up`] on each CPU | [`CpuSlots`], [`Cpu`] |
 //! | physical frames | [`Frames`] over the kernel's pools | [`FrameSource`] |
 //! | interrupt-time allocation | [`alloc_in_interrupt`], from the timer handler | [`Cpu::alloc_interrupt`] |
-//! | quiescent states | [`idle`] (idle and wait loops), [`quiescent`] (long loops) and [`tick`] (timer interrupt) | [`CpuSlots::quiescent`] |
+//! | quiescent states | [`idle`] (idle and wait loops), [`quiescent`] (long loops) and [`tick`] (timer interrupt) | [`CpuSlots::quiescent`], [`CpuSlots::quiescent_interrupt`] |
 //! | tasks, address spaces, system calls | [`crate::scenario`] | [`mempolicy::abi`], [`Machine`]'s system calls |
 //!
 //! # No `unsafe`
@@ -121,7 +121,8 @@ pub fn bring_up(index: usize) -> Result<()> {
 /// paths).
 ///
 /// # Errors
-/// [`mempolicy::Error::Busy`] if the CPU is not up, or its handle is lent already.
+/// [`mempolicy::Error::InvalidCpu`] if the CPU is not up, [`mempolicy::Error::Busy`] if its
+/// handle is lent already.
 pub fn with_cpu<R>(index: usize, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
     CPUS.with(cpu_number(index), f)
 }
@@ -143,27 +144,23 @@ pub fn alloc_in_interrupt(index: usize, pools: &FramePools) -> Result<Page<Frame
 /// from an interrupt: a handle in use is skipped, and a handle not in use holds no borrowed
 /// machine state.
 pub fn tick(index: usize) {
-    let _ = CPUS.quiescent(cpu_number(index));
+    let _ = CPUS.quiescent_interrupt(cpu_number(index));
 }
 
 /// A quiescent state reported from task context, between two pieces of work that hold no
 /// machine state (Linux: `cond_resched()` in a long loop), so that grace periods end without
-/// waiting for the next tick. Interrupts are masked meanwhile: the timer handler never finds
-/// its handle claimed by this call.
+/// waiting for the next tick. Only the task handle is claimed, so interrupts stay enabled:
+/// the timer handler still finds its own handle free.
 pub fn quiescent(index: usize) {
-    let were_enabled = cpu::interrupts_enabled();
-    cpu::disable_interrupts();
     let _ = CPUS.quiescent(cpu_number(index));
-    if were_enabled {
-        cpu::enable_interrupts();
-    }
 }
 
-/// One pass of an idle or wait loop: report a quiescent state (with interrupts masked, as
-/// [`quiescent`]), then sleep until the next interrupt.
+/// One pass of an idle or wait loop: report a quiescent state for both handles (with
+/// interrupts masked, so no interrupt finds its handle claimed), then sleep until the next
+/// interrupt.
 pub fn idle(index: usize) {
     cpu::disable_interrupts();
-    let _ = CPUS.quiescent(cpu_number(index));
+    let _ = CPUS.quiescent_interrupt(cpu_number(index));
     cpu::enable_interrupts_and_halt();
 }
 

@@ -534,7 +534,7 @@ impl<'m> Sim<'m> {
             let object = Arc::new(SharedObject::new(domain, SharedPolicy::new(ino)));
             self.mm.mmap_shared(at, len, 0, None, object)
         } else {
-            self.mm.mmap(at, len, at / PAGE, None)
+            self.mm.mmap_anonymous(at, len, None)
         };
         if mapped.is_err() {
             return " err=ENOMEM".into();
@@ -804,13 +804,9 @@ impl<'m> Sim<'m> {
     /// `alloc_migration_target` with `__GFP_THISNODE`).
     fn move_page(&mut self, addr: u64, node: NodeId) -> Result<(), Error> {
         self.sync_cpuset();
-        let mems = *self.task.mems_allowed();
-        let mut cursor = mempolicy::interleave::InterleaveCursor::new();
-        let mut task =
-            mempolicy::select::TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
         let (cpu, frames) = self.kernel.cpu_and_frames();
         let target = abi::MigrationTarget::Node(node);
-        let page = cpu.alloc_migration_target(&mut task, &target, 0, frames)?;
+        let page = cpu.alloc_migration_target(&target, 0, frames)?;
         self.kernel.pages.move_to(addr, page.node());
         Ok(())
     }

@@ -136,6 +136,9 @@ pub enum MigrationTarget<'a> {
         policy: &'a Mempolicy,
         /// The interleave index of the page (for a large folio, of its first page).
         ilx: u64,
+        /// The cpuset of the task that moves the page (Linux: `current->mems_allowed`,
+        /// which the allocation of the new page honours).
+        mems_allowed: &'a NodeMask,
     },
     /// On one node and nowhere else (Linux: `alloc_migration_target` with `nid` and
     /// `__GFP_THISNODE`).

@@ -109,7 +109,8 @@ where
             None => task.effective_policy(defaults, Some(this_node)),
         };
         let mm: &AddressSpace<Mempolicy, K> = mm;
-        failed |= env.migrate_isolated(&mut |addr| migration_target(mm, policy, addr));
+        let mems = task.mems_allowed();
+        failed |= env.migrate_isolated(&mut |addr| migration_target(mm, policy, mems, addr));
     }
     if failed != 0 && flags & MF_STRICT != 0 {
         return Err(Error::Misplaced);
@@ -122,6 +123,7 @@ where
 fn migration_target<'a, K>(
     mm: &AddressSpace<Mempolicy, K>,
     policy: &'a Mempolicy,
+    mems_allowed: &'a NodeMask,
     addr: u64,
 ) -> MigrationTarget<'a>
 where
@@ -130,7 +132,11 @@ where
     // For anonymous memory the page index equals the range's interleave index; shared
     // objects bias it by their inode number.
     let ilx = mm.policy_at(addr).map_or(addr / PAGE_SIZE, |(_, ilx)| ilx);
-    MigrationTarget::Policy { policy, ilx }
+    MigrationTarget::Policy {
+        policy,
+        ilx,
+        mems_allowed,
+    }
 }
 
 /// The page-table walk of `mbind` (Linux: `queue_pages_range` with `MPOL_MF_INVERT`).

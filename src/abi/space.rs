@@ -234,6 +234,30 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         self.map(start, len, pgoff, key, None)
     }
 
+    /// Maps private anonymous memory at `[start, start + len)` with no policy (Linux: `mmap`
+    /// with `MAP_PRIVATE | MAP_ANONYMOUS`, which sets the page offset to `start >>
+    /// PAGE_SHIFT`). Since every anonymous range's offset is its address in pages, adjacent
+    /// anonymous ranges with equal keys merge, and interleave indices are page numbers.
+    ///
+    /// # Errors
+    /// As [`AddressSpace::mmap`].
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::abi::AddressSpace;
+    /// use mempolicy::policy::Mempolicy;
+    ///
+    /// let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
+    /// mm.mmap_anonymous(0x10000, 0x4000, ())?;
+    /// mm.mmap_anonymous(0x14000, 0x2000, ())?;
+    /// assert_eq!(mm.len(), 1, "adjacent anonymous ranges merge");
+    /// assert!(mm.mmap_anonymous(0x15000, 0x1000, ()).is_err(), "overlap");
+    /// # Ok::<(), mempolicy::Error>(())
+    /// ```
+    pub fn mmap_anonymous(&mut self, start: u64, len: u64, key: K) -> Result<()> {
+        self.map(start, len, start / PAGE_SIZE, key, None)
+    }
+
     fn map(
         &mut self,
         start: u64,

@@ -10,6 +10,7 @@ use super::system::{Machine, State};
 use crate::abi::MigrationTarget;
 use crate::error::{Error, Result};
 use crate::gfp::GfpFlags;
+use crate::interleave::WeightSource as _;
 use crate::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
 use crate::nodemask::NodeId;
 use crate::rcu::{PairReader, Reader};
@@ -188,7 +189,7 @@ impl<'m> Cpu<'m> {
     /// let mut cpu = machine.cpu(0)?;
     /// let mut task = Task::new("0-3".parse()?);
     /// let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
-    /// mm.mmap(1 << 32, 8 * 4096, 1 << 20, ())?;
+    /// mm.mmap_anonymous(1 << 32, 8 * 4096, ())?;
     /// let bind = parse_mpol("bind:3", &"0-3".parse()?)?;
     /// mm.set_policy(1 << 32, (1 << 32) + 8 * 4096, bind.as_ref());
     /// let mut frames = |node: NodeId, _: ZoneType, _: u32, _: GfpFlags| Some(node);
@@ -326,8 +327,8 @@ impl<'m> Cpu<'m> {
     }
 
     /// Allocates an order-0 page for every empty slot of `out` under `task`'s policy and
-    /// returns how many slots hold a page now (Linux: `alloc_pages_bulk_mempolicy_noprof`).
-    /// Interleave policies spread the pages as Linux's bulk interleave does (see
+    /// returns how many slots hold a page now (Linux: `alloc_pages_bulk_mempolicy_noprof`);
+    /// each page says its node and zone. Interleave policies spread the pages as Linux's bulk interleave does (see
     /// [`select::alloc_bulk`]).
     ///
     /// # Errors
@@ -337,7 +338,7 @@ impl<'m> Cpu<'m> {
         &mut self,
         task: &mut TaskContext<'_>,
         gfp: GfpFlags,
-        out: &mut [Option<F::Frame>],
+        out: &mut [Option<Page<F::Frame>>],
         frames: &mut F,
     ) -> Result<usize>
     where
@@ -358,19 +359,18 @@ impl<'m> Cpu<'m> {
 
     /// Allocates the new page of a migration (Linux: `alloc_migration_target_by_mpol` for
     /// `mbind(MPOL_MF_MOVE)`, `alloc_migration_target` with a node for `migrate_pages(2)`
-    /// and `move_pages(2)`), of `order` (the source folio's), within `task`'s cpuset.
+    /// and `move_pages(2)`), of `order` (the source folio's).
     ///
     /// Under a policy: `GFP_HIGHUSER_MOVABLE | __GFP_RETRY_MAYFAIL | __GFP_COMP` (a large
     /// folio: `GFP_TRANSHUGE`) at the target's interleave index, so interleave keeps the
-    /// layout by index. On a node: `GFP_HIGHUSER_MOVABLE | __GFP_THISNODE` (large:
-    /// `GFP_TRANSHUGE | __GFP_THISNODE`).
+    /// layout by index, within the target's cpuset. On a node: `GFP_HIGHUSER_MOVABLE |
+    /// __GFP_THISNODE` (large: `GFP_TRANSHUGE | __GFP_THISNODE`).
     ///
     /// # Errors
     /// [`Error::NoMemory`] when no eligible zone gives the frames; [`Error::InvalidNode`]
     /// for a node without zonelists.
     pub fn alloc_migration_target<F>(
         &mut self,
-        task: &mut TaskContext<'_>,
         target: &MigrationTarget<'_>,
         order: u32,
         frames: &mut F,
@@ -378,25 +378,24 @@ impl<'m> Cpu<'m> {
     where
         F: FrameSource + ?Sized,
     {
-        let cpu = self.in_task();
+        let this = self.node;
         let large = order > 0;
         let served = self.read(|globals, cache, _| match *target {
-            MigrationTarget::Policy { policy, ilx } => {
+            MigrationTarget::Policy {
+                policy,
+                ilx,
+                mems_allowed,
+            } => {
                 let gfp = if large {
                     GfpFlags::GFP_TRANSHUGE
                 } else {
                     GfpFlags::GFP_HIGHUSER_MOVABLE | GfpFlags::RETRY_MAYFAIL | GfpFlags::COMP
                 };
-                let mems = task.mems_allowed();
-                let placement = select::policy_nodemask(
-                    policy,
-                    gfp,
-                    ilx,
-                    cpu.node(),
-                    task.cursor(),
-                    mems,
-                    globals,
-                )?;
+                // An index given: a static pick, which never reads or moves a cursor.
+                let mut cursor = InterleaveCursor::new();
+                let mems = Some(mems_allowed);
+                let placement =
+                    select::policy_nodemask(policy, gfp, ilx, this, &mut cursor, mems, globals)?;
                 Walk::new(globals.zonelists(), order, mems)
                     .with_cache(cache)
                     .mpol(&placement, gfp, ilx, frames)
@@ -409,12 +408,24 @@ impl<'m> Cpu<'m> {
                 };
                 let gfp = base | GfpFlags::THISNODE;
                 let placement = local_placement(globals, gfp, node)?;
-                Walk::new(globals.zonelists(), order, task.mems_allowed())
+                Walk::new(globals.zonelists(), order, None)
                     .with_cache(cache)
                     .mpol(&placement, gfp, NO_INTERLEAVE_INDEX, frames)
             }
         })?;
         served.ok_or(Error::NoMemory)
+    }
+
+    /// Returns the weight of `node` in the table this CPU allocates with (Linux:
+    /// `get_il_weight`).
+    pub fn weight(&mut self, node: NodeId) -> u8 {
+        self.with_weights(|weights| weights.weight(node))
+    }
+
+    /// Runs `f` with the weight table this CPU allocates with, all reads from that one
+    /// table (Linux: the reads of `wi_state` under one `rcu_read_lock`).
+    pub fn with_weights<R>(&mut self, f: impl FnOnce(&WeightView<'_>) -> R) -> R {
+        self.read(|globals, _, _| f(globals.weights()))
     }
 
     /// Returns the node the page at `addr` of `mm` (now on `page_node`) should move to, or

@@ -6,7 +6,8 @@
 //! from interrupts with the local policy and its own RCU read side). A handle is claimed for
 //! the length of one closure with one atomic compare-exchange and released with one store:
 //! a second claim of the same handle (a nested interrupt, or a caller passing the wrong CPU
-//! number) gets [`Error::Busy`] instead of a second `&mut`.
+//! number) gets [`Error::Busy`] instead of a second `&mut`, and a claim on a CPU that is not
+//! up gets [`Error::InvalidCpu`].
 // Unsafe is allowed here only: handing out the `&mut Cpu` inside a claimed slot.
 #![allow(unsafe_code)]
 
@@ -77,17 +78,31 @@ impl Claim {
         }
     }
 
-    /// Moves the state from `from` to `BUSY`; `Err(Busy)` if it was not `from`.
-    fn acquire(&self, from: u8) -> Result<()> {
+    /// Moves the state from `from` to `BUSY`; on failure returns the state found instead.
+    fn acquire(&self, from: u8) -> core::result::Result<(), u8> {
         self.state
             .compare_exchange(from, BUSY, Ordering::Acquire, Ordering::Relaxed)
             .map(|_| ())
-            .map_err(|_| Error::Busy)
     }
 
-    /// Puts `cpu` into an empty slot.
+    /// The error for a claim that found `state` instead of what it wanted: an empty slot
+    /// means the CPU is down, anything else that the handle is in use or already there.
+    fn refused(state: u8, cpu: u32) -> Error {
+        if state == EMPTY {
+            Error::InvalidCpu(cpu)
+        } else {
+            Error::Busy
+        }
+    }
+
+    /// Whether a handle is in the slot (lent or not).
+    fn is_installed(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != EMPTY
+    }
+
+    /// Puts `cpu` into an empty slot; `Err(Busy)` if the slot is not empty.
     fn install(&self, cpu: Cpu<'static>) -> Result<()> {
-        self.acquire(EMPTY)?;
+        self.acquire(EMPTY).map_err(|_| Error::Busy)?;
         let _release = Release {
             state: &self.state,
             to: READY,
@@ -98,9 +113,10 @@ impl Claim {
         Ok(())
     }
 
-    /// Runs `f` with the handle in the slot.
-    fn with<R>(&self, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
-        self.acquire(READY)?;
+    /// Runs `f` with the handle in the slot of CPU `index`.
+    fn with<R>(&self, index: u32, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
+        self.acquire(READY)
+            .map_err(|state| Self::refused(state, index))?;
         let _release = Release {
             state: &self.state,
             to: READY,
@@ -111,13 +127,14 @@ impl Claim {
         self.cpu.with_mut(|slot| match unsafe { &mut *slot } {
             Some(cpu) => Ok(f(cpu)),
             // READY always has a handle; answer as for an empty slot if it ever had not.
-            None => Err(Error::Busy),
+            None => Err(Error::InvalidCpu(index)),
         })
     }
 
-    /// Takes the handle out and empties the slot.
-    fn remove(&self) -> Result<Option<Cpu<'static>>> {
-        self.acquire(READY)?;
+    /// Takes the handle out of the slot of CPU `index` and empties the slot.
+    fn remove(&self, index: u32) -> Result<Option<Cpu<'static>>> {
+        self.acquire(READY)
+            .map_err(|state| Self::refused(state, index))?;
         let _release = Release {
             state: &self.state,
             to: EMPTY,
@@ -158,7 +175,16 @@ impl CpuSlot {
 /// handlers) at CPU bring-up; [`CpuSlots::with`] and [`CpuSlots::with_interrupt`] lend one
 /// for the length of a closure. Lending costs one compare-exchange and one store on a cache
 /// line only that CPU uses; a handle already lent (a nested interrupt, or a wrong CPU
-/// number) answers [`Error::Busy`], so no code ever holds two `&mut` to one handle.
+/// number) answers [`Error::Busy`], so no code ever holds two `&mut` to one handle, and a
+/// CPU that is not up answers [`Error::InvalidCpu`].
+///
+/// A CPU's handles must pass quiescent states now and then, or every object retired after
+/// their last one (weight tables, machine states, and also policies and shared policy trees
+/// freed by system calls on other CPUs) stays allocated. A handle reports one by itself when
+/// an allocation sees a new state or weight table, but nothing else makes it: a CPU that
+/// allocates all the time under unchanged weights never reports. Call
+/// [`CpuSlots::quiescent`] from the idle loop and between pieces of task work that hold no
+/// borrowed policy, and [`CpuSlots::quiescent_interrupt`] from the timer interrupt.
 ///
 /// # Examples
 /// ```
@@ -178,6 +204,12 @@ impl CpuSlot {
 /// // A nested claim of the same handle is refused, not aliased.
 /// let nested = CPUS.with(1, |_| CPUS.with(1, |_| ()))?;
 /// assert_eq!(nested, Err(mempolicy::Error::Busy));
+/// // A CPU that is not up has no handles.
+/// assert!(!CPUS.is_up(2));
+/// assert_eq!(CPUS.with(2, |_| ()), Err(mempolicy::Error::InvalidCpu(2)));
+/// // The idle loop and the timer interrupt report quiescent states.
+/// CPUS.quiescent(1)?;
+/// CPUS.quiescent_interrupt(1)?;
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 pub struct CpuSlots<const N: usize> {
@@ -206,6 +238,12 @@ impl<const N: usize> CpuSlots<N> {
         N
     }
 
+    /// Returns whether CPU `cpu` is up: brought up and not taken down (`false` for a CPU
+    /// number at or beyond `N`).
+    pub fn is_up(&self, cpu: u32) -> bool {
+        self.slot(cpu).is_ok_and(|slot| slot.task.is_installed())
+    }
+
     fn slot(&self, cpu: u32) -> Result<&CpuSlot> {
         usize::try_from(cpu)
             .ok()
@@ -226,7 +264,7 @@ impl<const N: usize> CpuSlots<N> {
         slot.task.install(task)?;
         if let Err(e) = slot.interrupt.install(interrupt) {
             // Leave the CPU as it was: down.
-            slot.task.remove()?;
+            slot.task.remove(cpu)?;
             return Err(e);
         }
         Ok(())
@@ -236,10 +274,10 @@ impl<const N: usize> CpuSlots<N> {
     /// context).
     ///
     /// # Errors
-    /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N`; [`Error::Busy`] if the CPU is not
-    /// up or the handle is lent already.
+    /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N` or is not up; [`Error::Busy`] if
+    /// the handle is lent already (or the CPU is being brought up or taken down right now).
     pub fn with<R>(&self, cpu: u32, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
-        self.slot(cpu)?.task.with(f)
+        self.slot(cpu)?.task.with(cpu, f)
     }
 
     /// Runs `f` with CPU `cpu`'s interrupt-context handle, for an interrupt handler that
@@ -249,22 +287,40 @@ impl<const N: usize> CpuSlots<N> {
     /// # Errors
     /// As [`CpuSlots::with`].
     pub fn with_interrupt<R>(&self, cpu: u32, f: impl FnOnce(&mut Cpu<'static>) -> R) -> Result<R> {
-        self.slot(cpu)?.interrupt.with(f)
+        self.slot(cpu)?.interrupt.with(cpu, f)
     }
 
-    /// Reports a quiescent state for both of CPU `cpu`'s handles (Linux: the idle loop and
-    /// the scheduler tick passing through a quiescent state): call it from the idle loop or
-    /// the tick of a CPU that does not allocate, so retired weight tables and machine states
-    /// can be freed. A handle that is lent right now is skipped (its user reports when it
-    /// sees a new table). Never allocates, frees, blocks or locks.
+    /// Reports a quiescent state for CPU `cpu`'s task-context handle (Linux: a context
+    /// switch, or the idle loop, passing through a quiescent state): call it from the idle
+    /// loop and from task code between pieces of work, so retired objects can be freed. The
+    /// interrupt handle is left alone, so an interrupt that arrives meanwhile still finds it;
+    /// [`CpuSlots::quiescent_interrupt`] reports for that one. A handle lent right now, or a
+    /// CPU that is not up, is skipped. Never allocates, frees, blocks or locks.
     ///
     /// # Errors
     /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N`.
     pub fn quiescent(&self, cpu: u32) -> Result<()> {
         let slot = self.slot(cpu)?;
-        // Busy and empty handles are skipped on purpose.
-        let _ = slot.task.with(Cpu::quiescent);
-        let _ = slot.interrupt.with(Cpu::quiescent);
+        // Busy and empty handles are skipped on purpose: a lent handle's user reports when
+        // it sees a new state or table.
+        let _ = slot.task.with(cpu, Cpu::quiescent);
+        Ok(())
+    }
+
+    /// Reports a quiescent state for CPU `cpu`'s interrupt-context handle and, unless the
+    /// interrupted code holds it, its task-context handle (Linux: the scheduler tick noting
+    /// a quiescent state). Call it from the timer interrupt, or with interrupts masked:
+    /// while it holds the interrupt handle, an interrupt on this CPU that allocates would be
+    /// refused with [`Error::Busy`]. A handle lent right now, or a CPU that is not up, is
+    /// skipped. Never allocates, frees, blocks or locks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N`.
+    pub fn quiescent_interrupt(&self, cpu: u32) -> Result<()> {
+        let slot = self.slot(cpu)?;
+        // As in `quiescent`: lent and empty handles are skipped.
+        let _ = slot.interrupt.with(cpu, Cpu::quiescent);
+        let _ = slot.task.with(cpu, Cpu::quiescent);
         Ok(())
     }
 
@@ -272,12 +328,12 @@ impl<const N: usize> CpuSlots<N> {
     /// the freeing of retired objects.
     ///
     /// # Errors
-    /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N`; [`Error::Busy`] if the CPU is not
-    /// up or a handle is lent right now.
+    /// [`Error::InvalidCpu`] if `cpu` is at or beyond `N` or is not up; [`Error::Busy`] if a
+    /// handle is lent right now.
     pub fn take_down(&self, cpu: u32) -> Result<()> {
         let slot = self.slot(cpu)?;
-        let task = slot.task.remove()?;
-        match slot.interrupt.remove() {
+        let task = slot.task.remove(cpu)?;
+        match slot.interrupt.remove(cpu) {
             Ok(_interrupt) => Ok(()),
             Err(e) => {
                 // Leave the CPU as it was: up.
@@ -299,11 +355,7 @@ impl<const N: usize> Default for CpuSlots<N> {
 
 impl<const N: usize> fmt::Debug for CpuSlots<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let up = self
-            .slots
-            .iter()
-            .filter(|s| s.task.state.load(Ordering::Relaxed) != EMPTY)
-            .count();
+        let up = self.slots.iter().filter(|s| s.task.is_installed()).count();
         f.debug_struct("CpuSlots")
             .field("capacity", &N)
             .field("up", &up)

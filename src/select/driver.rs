@@ -276,7 +276,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         gfp: GfpFlags,
         node: NodeId,
         nodemask: Option<&NodeMask>,
-        out: &mut [Option<F::Frame>],
+        out: &mut [Option<Page<F::Frame>>],
         frames: &mut F,
     ) -> Result<usize>
     where
@@ -286,7 +286,7 @@ impl<'a, 'c> Walk<'a, 'c> {
         for slot in out.iter_mut() {
             match self.on_node(gfp, node, nodemask, frames)? {
                 Some(page) => {
-                    *slot = Some(page.frame);
+                    *slot = Some(page);
                     filled += 1;
                 }
                 None => break,
@@ -454,8 +454,9 @@ where
 }
 
 /// Allocates order-0 pages for every empty slot of `out` under the task's policy, in
-/// Linux's order, and returns how many slots it filled (Linux:
-/// `alloc_pages_bulk_mempolicy_noprof`).
+/// Linux's order, and returns how many slots hold a page now (Linux:
+/// `alloc_pages_bulk_mempolicy_noprof`). Each page says which node and zone its frame came
+/// from, so the caller can account it.
 ///
 /// * Interleave: the pages are split over the policy's nodes as
 ///   [`bulk_interleave_plan`](interleave::bulk_interleave_plan) says (the cursor moves once
@@ -476,7 +477,7 @@ pub fn alloc_bulk<W, F>(
     task: &mut TaskContext<'_>,
     cpu: CpuContext,
     gfp: GfpFlags,
-    out: &mut [Option<F::Frame>],
+    out: &mut [Option<Page<F::Frame>>],
     frames: &mut F,
 ) -> Result<usize>
 where
@@ -492,7 +493,7 @@ pub(crate) fn alloc_bulk_walk<W, F>(
     task: &mut TaskContext<'_>,
     cpu: CpuContext,
     gfp: GfpFlags,
-    out: &mut [Option<F::Frame>],
+    out: &mut [Option<Page<F::Frame>>],
     frames: &mut F,
     cache: CacheRef<'_>,
 ) -> Result<usize>

@@ -8,10 +8,8 @@ use mempolicy::abi::{
     Privileges, Task, UserMemory,
 };
 use mempolicy::gfp::GfpFlags;
-use mempolicy::interleave::InterleaveCursor;
 use mempolicy::machine::{Cpu, Machine};
 use mempolicy::policy::Mempolicy;
-use mempolicy::select::TaskContext;
 use mempolicy::{Error, NodeId, NodeMask, Result};
 
 use crate::frames::{Frame, Frames};
@@ -227,11 +225,8 @@ impl<'m> Kernel<'m> {
     /// Allocates the new page of a migration to `target` on the current CPU, within the
     /// caller's cpuset.
     fn migration_frame(&mut self, target: &MigrationTarget<'_>) -> Result<Frame> {
-        let mems = self.mems_allowed;
-        let mut cursor = InterleaveCursor::new();
-        let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(&mems);
         let (cpu, frames) = self.cpu_and_frames();
-        let page = cpu.alloc_migration_target(&mut task, target, 0, frames)?;
+        let page = cpu.alloc_migration_target(target, 0, frames)?;
         Ok(page.into_frame())
     }
 

@@ -268,9 +268,7 @@ impl Harness {
     pub(crate) fn mmap(&mut self, name: &str, npages: u64) -> String {
         let used: Vec<u64> = self.regions.values().copied().collect();
         let base = (1..).map(|k| k << 32).find(|b| !used.contains(b)).unwrap();
-        self.mm
-            .mmap(base, npages * PAGE, base / PAGE, None)
-            .unwrap();
+        self.mm.mmap_anonymous(base, npages * PAGE, None).unwrap();
         self.regions.insert(name.into(), base);
         "ok".into()
     }

@@ -25,10 +25,8 @@ use mempolicy::abi::{
     Task, UserMemory,
 };
 use mempolicy::gfp::{GfpFlags, ZoneType};
-use mempolicy::interleave::InterleaveCursor;
 use mempolicy::machine::{Cpu, Machine};
 use mempolicy::policy::Mempolicy;
-use mempolicy::select::TaskContext;
 use mempolicy::{Error, NodeId, NodeMask, Result, MAX_NUMNODES};
 
 /// Bytes per page.
@@ -147,7 +145,7 @@ impl Process {
     /// # Errors
     /// The crate's, for a range that is not free.
     pub fn mmap(&mut self, start: u64, pages: u64) -> Result<()> {
-        self.mm.mmap(start, pages * PAGE, start / PAGE, ())
+        self.mm.mmap_anonymous(start, pages * PAGE, ())
     }
 
     /// `mmap` of `pages` pages of the shared object `object` from page `pgoff`, at `start`.
@@ -205,8 +203,6 @@ impl Process {
                 frames: Frames(pools),
                 pages,
                 isolated: Vec::new(),
-                policy: task.policy().map(|p| &**p),
-                mems: *task.mems_allowed(),
                 moves: Moves::default(),
             };
             machine
@@ -326,9 +322,6 @@ struct Syscall<'a, 'c> {
     frames: Frames<'a>,
     pages: &'a mut BTreeMap<u64, Resident>,
     isolated: Vec<u64>,
-    /// The task's policy and cpuset, for the migration targets.
-    policy: Option<&'a Mempolicy>,
-    mems: NodeMask,
     moves: Moves,
 }
 
@@ -374,14 +367,7 @@ impl PageMover for Syscall<'_, '_> {
         let mut failed = 0;
         for addr in core::mem::take(&mut self.isolated) {
             let to = target(addr);
-            // The migration allocates in the task's cpuset; an interleave target keeps its
-            // own index, so a scratch cursor stands in for the task's.
-            let mut cursor = InterleaveCursor::new();
-            let mut task = TaskContext::new(self.policy, &mut cursor).with_mems_allowed(&self.mems);
-            let Ok(page) = self
-                .cpu
-                .alloc_migration_target(&mut task, &to, 0, &mut self.frames)
-            else {
+            let Ok(page) = self.cpu.alloc_migration_target(&to, 0, &mut self.frames) else {
                 failed += 1;
                 continue;
             };
