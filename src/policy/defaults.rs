@@ -4,7 +4,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::create::Mempolicy;
+use super::mempolicy::Mempolicy;
 use crate::nodemask::{NodeId, NodeMask};
 
 /// Nodes smaller than this are left out of the boot interleave (Linux: `16 << 20`).

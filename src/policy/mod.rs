@@ -56,14 +56,14 @@
 //! * Linux's union is untyped; [`StoredMask`] labels it, but rebinding treats it as the
 //!   raw bits exactly as Linux does.
 
-mod create;
+mod mempolicy;
 mod defaults;
 mod mode;
 mod rebind;
 mod refs;
 mod text;
 
-pub use create::{Mempolicy, NodeContext, StoredMask};
+pub use mempolicy::{Mempolicy, NodeContext, StoredMask};
 pub use defaults::{boot_interleave_nodes, PolicyDefaults};
 pub use mode::{Mode, ModeFlags, PolicyFlags};
 pub use refs::{PolicyRef, PolicySlot};

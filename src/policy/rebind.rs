@@ -1,7 +1,7 @@
 //! Refitting a policy when the task's cpuset nodes change (Linux: `mpol_rebind_policy`,
 //! `mpol_rebind_nodemask`, `mpol_rebind_preferred`).
 
-use super::create::{Mempolicy, StoredMask};
+use super::mempolicy::{Mempolicy, StoredMask};
 use super::mode::{Mode, ModeFlags};
 use crate::nodemask::NodeMask;
 

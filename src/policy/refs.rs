@@ -7,7 +7,7 @@
 use core::fmt;
 use core::ops::Deref;
 
-use super::create::Mempolicy;
+use super::mempolicy::Mempolicy;
 use crate::rcu::{Counted, Domain, RcuCell, Reader};
 
 /// A counted reference to a shared policy (Linux: a `struct mempolicy *` holding a

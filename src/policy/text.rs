@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use super::create::{Mempolicy, StoredMask};
+use super::mempolicy::{Mempolicy, StoredMask};
 use super::mode::{Mode, ModeFlags};
 use crate::error::{Error, Result};
 use crate::nodemask::NodeMask;
