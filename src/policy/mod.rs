@@ -56,15 +56,15 @@
 //! * Linux's union is untyped; [`StoredMask`] labels it, but rebinding treats it as the
 //!   raw bits exactly as Linux does.
 
-mod mempolicy;
 mod defaults;
+mod mempolicy;
 mod mode;
 mod rebind;
 mod refs;
 mod text;
 
-pub use mempolicy::{Mempolicy, NodeContext, StoredMask};
 pub use defaults::{boot_interleave_nodes, PolicyDefaults};
+pub use mempolicy::{Mempolicy, NodeContext, StoredMask};
 pub use mode::{Mode, ModeFlags, PolicyFlags};
 pub use refs::{PolicyRef, PolicySlot};
 pub use text::parse_mpol;
