@@ -11,12 +11,12 @@ use super::cache::{ListKey, ZoneCache};
 use super::context::{CpuContext, Globals, TaskContext, VmaPolicy};
 use super::pick::{cpuset_of, highest_zone, pick_alloc, pick_vma, policy_nodemask, Placement};
 use crate::error::{Error, Result};
-use crate::gfp::{self, GfpFlags, ZoneType};
+use crate::gfp::{self, GfpFlags, ZoneType, ZonelistKind};
 use crate::interleave::{self, BulkPlan, WeightSource, NO_INTERLEAVE_INDEX};
 use crate::nodemask::{NodeId, NodeMask};
 use crate::page::HPAGE_PMD_ORDER;
 use crate::policy::Mode;
-use crate::zonelist::Zonelists;
+use crate::zonelist::{ZoneRef, Zonelist, Zonelists};
 
 /// The embedder's physical memory: free lists per node and zone (Linux: the buddy allocator
 /// behind `rmqueue`, with the watermark check and reclaim of `get_page_from_freelist` and the
@@ -70,6 +70,18 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The frames `frame` taken from `zone` with `gfp` (not an interleave hit).
+    #[inline(always)]
+    const fn new(frame: T, zone: ZoneRef, gfp: GfpFlags) -> Self {
+        Self {
+            frame,
+            node: zone.node(),
+            zone: zone.zone(),
+            gfp,
+            interleave_hit: false,
+        }
+    }
+
     /// Returns the frames, as the frame source handed them back.
     #[inline]
     pub const fn frame(&self) -> &T {
@@ -170,6 +182,12 @@ impl<'a, 'c> Walk<'a, 'c> {
     }
 
     /// One attempt: `__alloc_frozen_pages_noprof(gfp, order, node, nodemask)`.
+    ///
+    /// The first entry at or below the highest zone is usually eligible (no nodemask, or its
+    /// node in it): then finding the first zone is one table lookup. Otherwise the CPU's
+    /// cache remembers where the first eligible entry is, so that a narrow mask far down a
+    /// long list costs one lookup too. The first eligible zone usually gives the frames: that
+    /// case is one call of the frame source, inline; the rest of the walk is out of line.
     #[inline(always)]
     fn on_node<F>(
         &mut self,
@@ -181,32 +199,65 @@ impl<'a, 'c> Walk<'a, 'c> {
     where
         F: FrameSource + ?Sized,
     {
-        let highest = highest_zone(gfp)?;
+        let Some(highest) = gfp::highest_zone(gfp) else {
+            return Err(Error::ConflictingZoneFlags(gfp.bits()));
+        };
         let kind = gfp::zonelist_for(gfp);
-        let list = self
-            .zonelists
-            .zonelist(node, kind)
-            .ok_or(Error::InvalidNode(u64::from(node.as_u32())))?;
-        let combined;
-        let filter = match (nodemask, self.mems_allowed) {
+        let Some(list) = self.zonelists.zonelist(node, kind) else {
+            return Err(Error::InvalidNode(u64::from(node.as_u32())));
+        };
+        let first = list.first_at_or_below(highest);
+        let allowed =
+            |mask: Option<&NodeMask>, zone: &ZoneRef| mask.is_none_or(|m| m.contains(zone.node()));
+        let start = match list.as_slice().get(first) {
+            Some(zone) if allowed(nodemask, zone) && allowed(self.mems_allowed, zone) => first,
+            _ => self.first_eligible(list, node, kind, highest, nodemask),
+        };
+        let Some(&zone) = list.as_slice().get(start) else {
+            return Ok(None);
+        };
+        if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
+            return Ok(Some(Page::new(frame, zone, gfp)));
+        }
+        Ok(self.walk_rest(list, start + 1, gfp, highest, nodemask, frames))
+    }
+
+    /// The nodemask the walk filters by: the allocation's and the cpuset's together.
+    #[inline]
+    fn filter<'m>(
+        &self,
+        nodemask: Option<&'m NodeMask>,
+        combined: &'m mut NodeMask,
+    ) -> Option<&'m NodeMask>
+    where
+        'a: 'm,
+    {
+        match (nodemask, self.mems_allowed) {
             (Some(mask), Some(allowed)) => {
-                combined = mask.and(allowed);
-                Some(&combined)
+                *combined = mask.and(allowed);
+                Some(combined)
             }
             (Some(mask), None) | (None, Some(mask)) => Some(mask),
             (None, None) => None,
-        };
-        // The first entry at or below the highest zone is usually eligible (no nodemask, or
-        // its node in it): one table lookup. Otherwise the CPU's cache remembers where the
-        // first eligible entry is, so that a narrow mask far down a long list costs one
-        // lookup too.
-        let first = list.first_at_or_below(highest);
-        let eligible = list
-            .as_slice()
-            .get(first)
-            .is_some_and(|zone| filter.is_none_or(|mask| mask.contains(zone.node())));
-        let start = match self.cache.as_mut() {
-            Some((cache, generation)) if !eligible => {
+        }
+    }
+
+    /// The index of the first eligible entry of `list` when the first entry at or below the
+    /// highest zone is filtered out: from the CPU's cache when the walk has one, else by a
+    /// search (the list's length if there is none).
+    #[inline(never)]
+    fn first_eligible(
+        &mut self,
+        list: &Zonelist,
+        node: NodeId,
+        kind: ZonelistKind,
+        highest: ZoneType,
+        nodemask: Option<&NodeMask>,
+    ) -> usize {
+        let mut combined = NodeMask::new();
+        let filter = self.filter(nodemask, &mut combined);
+        match self.cache.as_mut() {
+            Some((cache, generation)) => {
                 let key = ListKey {
                     generation: *generation,
                     node,
@@ -214,25 +265,71 @@ impl<'a, 'c> Walk<'a, 'c> {
                 };
                 cache.first_zone(key, list, highest, filter)
             }
-            _ => first,
-        };
-        for zone in list.iter_from(start, highest, filter) {
-            if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
-                return Ok(Some(Page {
-                    frame,
-                    node: zone.node(),
-                    zone: zone.zone(),
-                    gfp,
-                    interleave_hit: false,
-                }));
+            None => {
+                let mut zones = list.iter(highest, filter);
+                match zones.next() {
+                    // The iterator stands just past the entry it returned.
+                    Some(_) => zones.position().saturating_sub(1),
+                    None => list.len(),
+                }
             }
         }
-        Ok(None)
     }
 
-    /// The body of [`alloc_pages_mpol`].
-    #[inline]
+    /// The rest of an attempt whose first eligible zone gave nothing: the entries from
+    /// `from` on.
+    #[inline(never)]
+    fn walk_rest<F>(
+        &mut self,
+        list: &Zonelist,
+        from: usize,
+        gfp: GfpFlags,
+        highest: ZoneType,
+        nodemask: Option<&NodeMask>,
+        frames: &mut F,
+    ) -> Option<Page<F::Frame>>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let mut combined = NodeMask::new();
+        let filter = self.filter(nodemask, &mut combined);
+        for zone in list.iter_from(from, highest, filter) {
+            if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
+                return Some(Page::new(frame, zone, gfp));
+            }
+        }
+        None
+    }
+
+    /// The body of [`alloc_pages_mpol`]: one attempt at the placement's node within its
+    /// nodemask, inline; the two-pass `PreferredMany` and the huge-page rule out of line.
+    #[inline(always)]
     pub(crate) fn mpol<F>(
+        &mut self,
+        placement: &Placement,
+        gfp: GfpFlags,
+        ilx: u64,
+        frames: &mut F,
+    ) -> Result<Option<Page<F::Frame>>>
+    where
+        F: FrameSource + ?Sized,
+    {
+        let node = placement.node();
+        let thp = self.order == HPAGE_PMD_ORDER && ilx != NO_INTERLEAVE_INDEX;
+        if placement.is_preferred_many() || thp {
+            return self.mpol_special(placement, gfp, ilx, frames);
+        }
+        let served = self.on_node(gfp, node, placement.nodemask(), frames)?;
+        Ok(served.map(|mut page| {
+            page.interleave_hit = placement.is_interleave() && page.node == node;
+            page
+        }))
+    }
+
+    /// [`Walk::mpol`] for `PreferredMany` (two passes) and for a huge page with an interleave
+    /// index (the local node first, unless the policy interleaves).
+    #[inline(never)]
+    fn mpol_special<F>(
         &mut self,
         placement: &Placement,
         gfp: GfpFlags,

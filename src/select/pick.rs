@@ -251,7 +251,7 @@ where
 ///
 /// # Errors
 /// As [`policy_nodemask`].
-#[inline]
+#[inline(always)]
 pub fn pick_vma<'a, W>(
     globals: &Globals<'a, W>,
     task: &mut TaskContext<'_>,
