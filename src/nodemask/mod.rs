@@ -416,13 +416,14 @@ impl NodeMask {
     ///
     /// When every node is below 64 (every mask of a machine with at most 64 nodes, whatever
     /// `MAX_NUMNODES`), one branch-free check of the other words leads to a pick inside the
-    /// first word. Otherwise one pass counts the nodes of each word and a walk over those
-    /// counts finds the word. The remainder is taken in 32 bits when `ilx` fits them.
+    /// first word; below 8, one table load gives both the count and the select. Otherwise one
+    /// pass counts the nodes of each word and a walk over those counts finds the word. The
+    /// remainder avoids a division where it can (see [`remainder`]).
     #[inline]
     pub(crate) fn nth_wrapping(&self, ilx: u64) -> Option<NodeId> {
         if let Some(first) = self.only_first_word() {
-            if first == 0 {
-                return None;
+            if first <= 0xff {
+                return Self::nth_wrapping_in_byte(first, ilx);
             }
             // Without `popcnt`, the byte counts of the software count serve the search too.
             let running = bits::running_counts(first);
@@ -435,6 +436,31 @@ impl NodeMask {
             return Some(NodeId(bit as u16));
         }
         self.nth_wrapping_wide(ilx)
+    }
+
+    /// Returns the mask as a byte when every node is below 8 (the masks of most machines).
+    #[inline(always)]
+    pub(crate) const fn low_byte(&self) -> Option<u64> {
+        match self.only_first_word() {
+            Some(first) if first <= 0xff => Some(first),
+            _ => None,
+        }
+    }
+
+    /// [`NodeMask::nth_wrapping`] of the mask whose nodes are the bits of `byte` (below 256):
+    /// one table load gives both the count and the select.
+    #[inline(always)]
+    pub(crate) const fn nth_wrapping_in_byte(byte: u64, ilx: u64) -> Option<NodeId> {
+        let entry = match bits::BYTE_NODES.split_at_checked((byte & 0xff) as usize) {
+            Some((_, [entry, ..])) => *entry,
+            _ => 0,
+        };
+        let count = bits::byte_count(entry);
+        if count == 0 {
+            return None;
+        }
+        let n = remainder(ilx, count);
+        Some(NodeId(bits::byte_select(entry, n) as u16))
     }
 
     /// Returns the first word when no node is at or above 64 (every mask of a machine with at
@@ -621,12 +647,40 @@ const fn count_word(w: u64) -> usize {
     }
 }
 
-/// `ilx % count` for `count > 0`, with a 32-bit division when `ilx` fits 32 bits (a 64-bit
-/// division is several times slower on many x86-64 cores).
+/// Divisors below this have a precomputed reciprocal in [`RECIPROCAL`].
+const RECIPROCALS: usize = 256;
+
+/// `RECIPROCAL[d]` is `2^64 / d` rounded up, modulo `2^64` (so 0 for `d = 1`); entry 0 is
+/// unused. With it, `a % d` of a 32-bit `a` is two multiplications (Lemire, Kaser and Kurz,
+/// "Faster remainder by direct computation", 2019): exact for every 32-bit `a` and every `d`
+/// below 2^32.
+const RECIPROCAL: [u64; RECIPROCALS] = {
+    let mut table = [0u64; RECIPROCALS];
+    let mut d = 1;
+    while d < RECIPROCALS {
+        if let Some((_, [slot, ..])) = table.split_at_mut_checked(d) {
+            *slot = (u64::MAX / d as u64).wrapping_add(1);
+        }
+        d += 1;
+    }
+    table
+};
+
+/// `ilx % count` for `count > 0`, without a division when `ilx` fits 32 bits and `count` is
+/// below 256 (node counts and the weight totals of small masks: a division costs tens of
+/// cycles on many x86-64 cores, the two multiplications a few); a 32-bit division for larger
+/// counts, a 64-bit one only for indices beyond 32 bits.
 #[inline]
 pub(crate) const fn remainder(ilx: u64, count: u32) -> u32 {
     if ilx <= u32::MAX as u64 {
-        ilx as u32 % count
+        match RECIPROCAL.split_at_checked(count as usize) {
+            Some((_, [reciprocal, ..])) if count != 0 => {
+                let low = reciprocal.wrapping_mul(ilx);
+                // Below `count`, so it fits.
+                ((low as u128 * count as u128) >> 64) as u32
+            }
+            _ => ilx as u32 % count,
+        }
     } else {
         // Below `count`, so it fits.
         (ilx % count as u64) as u32
