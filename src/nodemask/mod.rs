@@ -391,24 +391,41 @@ impl NodeMask {
 
     /// Returns the `n`-th node of the mask, counting from 0 (Linux: `find_nth_bit`).
     ///
-    /// Word at a time: empty words are skipped, full words are counted whole, and the node is
-    /// found inside its word without walking its bits one by one.
+    /// Word at a time: one pass counts the nodes of every word (a loop without branches, which
+    /// the compiler runs on vector registers where the target has them), a walk over those
+    /// counts finds the word, and the node is found inside its word without walking its bits
+    /// one by one.
     #[inline]
     pub const fn nth(&self, n: usize) -> Option<NodeId> {
+        let counts = self.word_counts();
         let mut n = n;
         let mut i = 0;
         while i < WORDS {
-            let w = self.word(i);
-            if w != 0 {
-                let ones = w.count_ones() as usize;
-                if n < ones {
-                    return Some(Self::node_in_word(i, w, n as u32));
-                }
-                n -= ones;
+            let ones = match counts.split_at_checked(i) {
+                Some((_, [count, ..])) => *count as usize,
+                _ => 0,
+            };
+            if n < ones {
+                return Some(Self::node_in_word(i, self.word(i), n as u32));
             }
+            n -= ones;
             i += 1;
         }
         None
+    }
+
+    /// The number of nodes in each word (at most 64 each).
+    #[inline]
+    const fn word_counts(&self) -> [u8; WORDS] {
+        let mut counts = [0u8; WORDS];
+        let mut i = 0;
+        while i < WORDS {
+            if let Some((_, [count, ..])) = counts.split_at_mut_checked(i) {
+                *count = self.word(i).count_ones() as u8;
+            }
+            i += 1;
+        }
+        counts
     }
 
     /// Returns node number `ilx % weight` of the mask, counting from 0, or `None` for an empty
@@ -483,12 +500,10 @@ impl NodeMask {
     /// [`NodeMask::nth_wrapping`] for masks with nodes beyond the first word.
     #[inline(never)]
     fn nth_wrapping_wide(&self, ilx: u64) -> Option<NodeId> {
-        let mut counts = [0u8; WORDS];
+        let counts = self.word_counts();
         let mut total = 0u32;
-        for (count, &w) in counts.iter_mut().zip(&self.words) {
-            // At most 64.
-            *count = count_word(w) as u8;
-            total += u32::from(*count);
+        for &count in &counts {
+            total += u32::from(count);
         }
         if total == 0 {
             return None;
