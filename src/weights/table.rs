@@ -206,12 +206,13 @@ impl WeightTable {
             return Err(Error::InvalidWeight(0));
         }
         let mut writer = self.writer.lock();
-        let mut next = writer.current;
-        if let Some(slot) = next.weights.get_mut(node.index()) {
+        // Changed in place: only writers, under this lock, see the writer's copy.
+        let current = &mut writer.current;
+        if let Some(slot) = current.weights.get_mut(node.index()) {
             *slot = weight;
         }
-        next.auto = false;
-        self.publish(&mut writer.current, next);
+        current.auto = false;
+        self.current.publish(Table::from(&*current));
         Ok(())
     }
 
