@@ -165,7 +165,8 @@ fn readers_let_retired_tables_go() {
     for w in 1..=50u8 {
         table.set_weight(n(0), w).unwrap();
         assert_eq!(reader.weight(n(0)), w);
-        assert!(table.retired() <= 20, "retired {}", table.retired());
+        // Two batches of 16 at most: the one being filled and the one in its grace period.
+        assert!(table.retired() <= 36, "retired {}", table.retired());
     }
     // An idle reader holds back reclamation until it reports a quiescent state.
     for w in 1..=10u8 {
