@@ -97,9 +97,10 @@ fn weights() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![small, any]
 }
 
-/// Weights as a source may hand them out: zeros (read as 1) and values on both sides of 15.
+/// Weights as a source may hand them out: zeros (read as 1), values on both sides of 31 and
+/// totals on both sides of 127.
 fn raw_weights() -> impl Strategy<Value = Vec<u8>> {
-    let small = prop::collection::vec(0u8..=17, 0..12);
+    let small = prop::collection::vec(0u8..=33, 0..12);
     let any = prop::collection::vec(any::<u8>(), 0..12);
     prop_oneof![small, any]
 }
@@ -137,7 +138,7 @@ proptest! {
     }
 
     /// Masks of the eight lowest nodes take a word-at-a-time path: the same answers, for
-    /// tables shorter than eight nodes, zero weights and weights above 15 too.
+    /// tables shorter than eight nodes, zero weights and large weights too.
     #[test]
     fn weighted_nid_of_the_lowest_nodes_is_index_into_expanded_weights(
         set in prop::collection::btree_set(0u16..8, 0..9),

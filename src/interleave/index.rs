@@ -127,13 +127,14 @@ const BYTE_SPREAD: [u64; 256] = {
 };
 
 /// [`weighted_interleave_nid`] for a non-empty mask of nodes below 8 (the bits of `byte`)
-/// whose weights are at most 15, or `None` if one is larger. `eight` holds the weights of
-/// nodes 0-7 ([`WeightSource::first_eight`]).
+/// whose weights are at most 31 and add up to at most 127, or `None` otherwise. `eight` holds
+/// the weights of nodes 0-7 ([`WeightSource::first_eight`]).
 ///
 /// The weights of the mask's nodes sit in one word, a byte each (others 0, a 0 read as 1); one
-/// multiplication turns them into running totals (at most 8 × 15 = 120, so no byte
-/// overflows), and one subtraction compares every total with the target at once: the node is
-/// the first whose running total exceeds the target, and nodes outside the mask never are.
+/// multiplication turns them into running totals (at most 8 × 31 = 248, so no byte
+/// overflows), and one subtraction compares every total with the target at once (which needs
+/// totals below 128): the node is the first whose running total exceeds the target, and nodes
+/// outside the mask never are.
 #[inline(always)]
 pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: u64) -> Option<NodeId> {
     let spread = BYTE_SPREAD
@@ -145,11 +146,14 @@ pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: u64) -> Option<No
     let nonzero = (((weights & LOWS) + LOWS) | weights) & HIGHS;
     // A 0 weight of a node of the mask reads as 1.
     let weights = weights | (spread & ONES & !(nonzero >> 7));
-    if weights & !(ONES * 0x0f) != 0 {
+    if weights & !(ONES * 0x1f) != 0 {
         return None;
     }
     let running = weights.wrapping_mul(ONES);
     let total = (running >> 56) as u32;
+    if total > 0x7f {
+        return None;
+    }
     let target = remainder(ilx, total);
     // 0x80 in the bytes whose running total is at most the target: (target | 0x80) - total
     // never borrows from the next byte, both being below 0x80.

@@ -689,7 +689,8 @@ const RECIPROCAL: [u64; RECIPROCALS] = {
 pub(crate) const fn remainder(ilx: u64, count: u32) -> u32 {
     if ilx <= u32::MAX as u64 {
         match RECIPROCAL.split_at_checked(count as usize) {
-            Some((_, [reciprocal, ..])) if count != 0 => {
+            // (For a `count` of 0 the unused entry 0 gives 0.)
+            Some((_, [reciprocal, ..])) => {
                 let low = reciprocal.wrapping_mul(ilx);
                 // Below `count`, so it fits.
                 ((low as u128 * count as u128) >> 64) as u32

@@ -147,8 +147,8 @@ where
 /// `interleave_nodes`, `interleave_nid`, `weighted_interleave_nodes`,
 /// `weighted_interleave_nid`).
 ///
-/// A static pick from a mask of nodes below 8 (with weights up to 15 for weighted interleave)
-/// is a few word operations and stays inline; everything else is out of line, so that the
+/// A static pick from a mask of nodes below 8 (with small weights for weighted interleave: at
+/// most 31, 127 in all) is a few word operations and stays inline; everything else is out of line, so that the
 /// other modes' picks stay small.
 #[inline(always)]
 fn interleave_pick<W>(
