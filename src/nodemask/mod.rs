@@ -361,7 +361,7 @@ impl NodeMask {
         let mut w = self.word(i) & (u64::MAX << (start % WORD_BITS));
         loop {
             if w != 0 {
-                return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
+                return Some(Self::node_of(i, w));
             }
             i += 1;
             if i >= WORDS {
@@ -381,12 +381,59 @@ impl NodeMask {
     /// `next_node_in`); `None` only when the mask is empty.
     ///
     /// `node` itself is returned when it is the only node of the mask.
+    ///
+    /// The word of `node`, then the next word, answer most calls; a mask whose nodes are all
+    /// below 64 (a small machine in a large build) wraps around after one branch-free check of
+    /// the other words, without walking them.
     #[inline]
     pub const fn next_in(&self, node: NodeId) -> Option<NodeId> {
-        match self.next(node) {
-            Some(n) => Some(n),
+        let start = node.index() + 1;
+        // (Below `MAX_NUMNODES`, the word of `start`; with one word, the first.)
+        let i = if WORDS == 1 { 0 } else { start / WORD_BITS };
+        if start < MAX_NUMNODES {
+            let w = self.word(i) & (u64::MAX << (start % WORD_BITS));
+            if w != 0 {
+                return Some(Self::node_of(i, w));
+            }
+            if i + 1 < WORDS {
+                let w = self.word(i + 1);
+                if w != 0 {
+                    return Some(Self::node_of(i + 1, w));
+                }
+            }
+        }
+        if WORDS == 1 {
+            // Around, within the one word.
+            return self.first();
+        }
+        self.next_in_beyond(start)
+    }
+
+    /// [`NodeMask::next_in`] from node `start` on (`MAX_NUMNODES` or above: around) when
+    /// neither the word of `start` nor the next one answers.
+    #[inline(never)]
+    const fn next_in_beyond(&self, start: usize) -> Option<NodeId> {
+        if WORDS > 1 {
+            if let Some(first) = self.only_first_word() {
+                // Nothing beyond the first word: around to its lowest node.
+                return if first == 0 {
+                    None
+                } else {
+                    Some(Self::node_of(0, first))
+                };
+            }
+        }
+        match self.next_from(start) {
+            Some(next) => Some(next),
             None => self.first(),
         }
+    }
+
+    /// The node of the lowest set bit of word `i`, whose value is `w` (not 0).
+    #[inline(always)]
+    const fn node_of(i: usize, w: u64) -> NodeId {
+        // `i < WORDS` and the bit is below 64, so the number is below `MAX_NUMNODES`.
+        NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16)
     }
 
     /// Returns the `n`-th node of the mask, counting from 0 (Linux: `find_nth_bit`).
