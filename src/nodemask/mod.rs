@@ -732,7 +732,7 @@ const RECIPROCAL: [u64; RECIPROCALS] = {
 /// below 256 (node counts and the weight totals of small masks: a division costs tens of
 /// cycles on many x86-64 cores, the two multiplications a few); a 32-bit division for larger
 /// counts, a 64-bit one only for indices beyond 32 bits.
-#[inline]
+#[inline(always)]
 pub(crate) const fn remainder(ilx: u64, count: u32) -> u32 {
     if ilx <= u32::MAX as u64 {
         match RECIPROCAL.split_at_checked(count as usize) {

@@ -11,7 +11,7 @@ use super::cache::{ListKey, ZoneCache};
 use super::context::{CpuContext, Globals, TaskContext, VmaPolicy};
 use super::pick::{cpuset_of, highest_zone, pick_alloc, pick_vma, policy_nodemask, Placement};
 use crate::error::{Error, Result};
-use crate::gfp::{self, GfpFlags, ZoneType, ZonelistKind};
+use crate::gfp::{self, GfpFlags, ZoneType};
 use crate::interleave::{self, BulkPlan, WeightSource, NO_INTERLEAVE_INDEX};
 use crate::nodemask::{NodeId, NodeMask};
 use crate::page::HPAGE_PMD_ORDER;
@@ -187,7 +187,9 @@ impl<'a, 'c> Walk<'a, 'c> {
     /// node in it): then finding the first zone is one table lookup. Otherwise the CPU's
     /// cache remembers where the first eligible entry is, so that a narrow mask far down a
     /// long list costs one lookup too. The first eligible zone usually gives the frames: that
-    /// case is one call of the frame source, inline; the rest of the walk is out of line.
+    /// case is one call of the frame source, inline; the search and the rest of the walk are
+    /// out of line, and take what they need by value (so that the walk's state stays in
+    /// registers on the inline path).
     #[inline(always)]
     fn on_node<F>(
         &mut self,
@@ -206,12 +208,35 @@ impl<'a, 'c> Walk<'a, 'c> {
         let Some(list) = self.zonelists.zonelist(node, kind) else {
             return Err(Error::InvalidNode(u64::from(node.as_u32())));
         };
+        let mems_allowed = self.mems_allowed;
         let first = list.first_at_or_below(highest);
         let allowed =
             |mask: Option<&NodeMask>, zone: &ZoneRef| mask.is_none_or(|m| m.contains(zone.node()));
         let start = match list.as_slice().get(first) {
-            Some(zone) if allowed(nodemask, zone) && allowed(self.mems_allowed, zone) => first,
-            _ => self.first_eligible(list, node, kind, highest, nodemask),
+            Some(zone) if allowed(nodemask, zone) && allowed(mems_allowed, zone) => first,
+            _ => match self.cache.as_mut() {
+                Some((cache, generation)) => {
+                    let key = ListKey {
+                        generation: *generation,
+                        node,
+                        kind,
+                    };
+                    cached_first_eligible(list, highest, nodemask, mems_allowed, cache, key)
+                }
+                None => {
+                    // No cache (the selection layer called directly): the whole walk, inline,
+                    // from the entry after the first (which the filter leaves out).
+                    let mut combined = NodeMask::new();
+                    let filter = filter(nodemask, mems_allowed, &mut combined);
+                    for zone in list.iter_from(first + 1, highest, filter) {
+                        if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp)
+                        {
+                            return Ok(Some(Page::new(frame, zone, gfp)));
+                        }
+                    }
+                    return Ok(None);
+                }
+            },
         };
         let Some(&zone) = list.as_slice().get(start) else {
             return Ok(None);
@@ -219,117 +244,19 @@ impl<'a, 'c> Walk<'a, 'c> {
         if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
             return Ok(Some(Page::new(frame, zone, gfp)));
         }
-        Ok(self.walk_rest(list, start + 1, gfp, highest, nodemask, frames))
+        let rest = Rest {
+            list,
+            from: start + 1,
+            order: self.order,
+            gfp,
+            highest,
+        };
+        Ok(walk_rest(rest, nodemask, mems_allowed, frames))
     }
 
-    /// The nodemask the walk filters by: the allocation's and the cpuset's together.
-    #[inline]
-    fn filter<'m>(
-        &self,
-        nodemask: Option<&'m NodeMask>,
-        combined: &'m mut NodeMask,
-    ) -> Option<&'m NodeMask>
-    where
-        'a: 'm,
-    {
-        match (nodemask, self.mems_allowed) {
-            (Some(mask), Some(allowed)) => {
-                *combined = mask.and(allowed);
-                Some(combined)
-            }
-            (Some(mask), None) | (None, Some(mask)) => Some(mask),
-            (None, None) => None,
-        }
-    }
-
-    /// The index of the first eligible entry of `list` when the first entry at or below the
-    /// highest zone is filtered out: from the CPU's cache when the walk has one, else by a
-    /// search (the list's length if there is none).
-    #[inline(never)]
-    fn first_eligible(
-        &mut self,
-        list: &Zonelist,
-        node: NodeId,
-        kind: ZonelistKind,
-        highest: ZoneType,
-        nodemask: Option<&NodeMask>,
-    ) -> usize {
-        let mut combined = NodeMask::new();
-        let filter = self.filter(nodemask, &mut combined);
-        match self.cache.as_mut() {
-            Some((cache, generation)) => {
-                let key = ListKey {
-                    generation: *generation,
-                    node,
-                    kind,
-                };
-                cache.first_zone(key, list, highest, filter)
-            }
-            None => {
-                let mut zones = list.iter(highest, filter);
-                match zones.next() {
-                    // The iterator stands just past the entry it returned.
-                    Some(_) => zones.position().saturating_sub(1),
-                    None => list.len(),
-                }
-            }
-        }
-    }
-
-    /// The rest of an attempt whose first eligible zone gave nothing: the entries from
-    /// `from` on.
-    #[inline(never)]
-    fn walk_rest<F>(
-        &mut self,
-        list: &Zonelist,
-        from: usize,
-        gfp: GfpFlags,
-        highest: ZoneType,
-        nodemask: Option<&NodeMask>,
-        frames: &mut F,
-    ) -> Option<Page<F::Frame>>
-    where
-        F: FrameSource + ?Sized,
-    {
-        let mut combined = NodeMask::new();
-        let filter = self.filter(nodemask, &mut combined);
-        for zone in list.iter_from(from, highest, filter) {
-            if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
-                return Some(Page::new(frame, zone, gfp));
-            }
-        }
-        None
-    }
-
-    /// The body of [`alloc_pages_mpol`]: one attempt at the placement's node within its
-    /// nodemask, inline; the two-pass `PreferredMany` and the huge-page rule out of line.
+    /// The body of [`alloc_pages_mpol`].
     #[inline(always)]
     pub(crate) fn mpol<F>(
-        &mut self,
-        placement: &Placement,
-        gfp: GfpFlags,
-        ilx: u64,
-        frames: &mut F,
-    ) -> Result<Option<Page<F::Frame>>>
-    where
-        F: FrameSource + ?Sized,
-    {
-        let node = placement.node();
-        let thp = self.order == HPAGE_PMD_ORDER && ilx != NO_INTERLEAVE_INDEX;
-        if placement.is_preferred_many() || thp {
-            return self.mpol_special(placement, gfp, ilx, frames);
-        }
-        let served = self.on_node(gfp, node, placement.nodemask(), frames)?;
-        Ok(served.map(|mut page| {
-            page.interleave_hit = placement.is_interleave() && page.node == node;
-            page
-        }))
-    }
-
-    /// [`Walk::mpol`] for `PreferredMany` (two passes) and for a huge page with an interleave
-    /// index (the local node first, unless the policy interleaves).
-    #[inline(never)]
-    fn mpol_special<F>(
         &mut self,
         placement: &Placement,
         gfp: GfpFlags,
@@ -391,6 +318,70 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
         Ok(filled)
     }
+}
+
+/// The nodemask a walk filters by: the allocation's and the cpuset's together.
+#[inline]
+fn filter<'m>(
+    nodemask: Option<&'m NodeMask>,
+    mems_allowed: Option<&'m NodeMask>,
+    combined: &'m mut NodeMask,
+) -> Option<&'m NodeMask> {
+    match (nodemask, mems_allowed) {
+        (Some(mask), Some(allowed)) => {
+            *combined = mask.and(allowed);
+            Some(combined)
+        }
+        (Some(mask), None) | (None, Some(mask)) => Some(mask),
+        (None, None) => None,
+    }
+}
+
+/// The index of the first eligible entry of `list` from the CPU's cache (where `key` names
+/// `list`), for a walk whose first entry at or below the highest zone is filtered out.
+#[inline(never)]
+fn cached_first_eligible(
+    list: &Zonelist,
+    highest: ZoneType,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+    cache: &mut ZoneCache,
+    key: ListKey,
+) -> usize {
+    let mut combined = NodeMask::new();
+    let filter = filter(nodemask, mems_allowed, &mut combined);
+    cache.first_zone(key, list, highest, filter)
+}
+
+/// Where the rest of an attempt goes on: the entries of `list` from `from` on, for
+/// `2^order` frames with `gfp` at or below `highest`.
+struct Rest<'l> {
+    list: &'l Zonelist,
+    from: usize,
+    order: u32,
+    gfp: GfpFlags,
+    highest: ZoneType,
+}
+
+/// The rest of an attempt whose first eligible zone gave nothing.
+#[inline(never)]
+fn walk_rest<F>(
+    rest: Rest<'_>,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+    frames: &mut F,
+) -> Option<Page<F::Frame>>
+where
+    F: FrameSource + ?Sized,
+{
+    let mut combined = NodeMask::new();
+    let filter = filter(nodemask, mems_allowed, &mut combined);
+    for zone in rest.list.iter_from(rest.from, rest.highest, filter) {
+        if let Some(frame) = frames.take(zone.node(), zone.zone(), rest.order, rest.gfp) {
+            return Some(Page::new(frame, zone, rest.gfp));
+        }
+    }
+    None
 }
 
 /// The flags of `PreferredMany`'s first pass: no direct reclaim, no `NOFAIL`, no warning
