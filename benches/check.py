@@ -40,6 +40,13 @@ TARGETS = [
     ("read/weight", None, None, 1.5),
     ("pick/", 60, 120, None),
 ]
+# Targets relative to another bench of the same case: (bench-name prefix, prefix of the bench it
+# is compared with, most times that bench). The fault decision through the kernel-facing layer
+# (`Cpu::alloc_fault`) against the bare pick for the same page (see the `fault` group of
+# benches/gungraun/benches/instructions.rs for what each one does).
+RELATIVE_TARGETS = [
+    ("fault/cpu/", "fault/pick/", 1.5),
+]
 
 
 def command(size):
@@ -66,6 +73,9 @@ FUNCTIONS = {
     "bulk_weighted": "bulk/weighted",
     "publish_ours": "publish",
     "publish_bare": "publish",
+    "fault_pick": "fault/pick",
+    "fault_select": "fault/select",
+    "fault_cpu": "fault/cpu",
 }
 
 
@@ -115,6 +125,14 @@ def check_targets(size, counts):
             if ratio is not None and value > ratio * floor:
                 missed.append(
                     f"{size} nodes: {name} = {value / floor:.2f}x the plain read > {ratio}x")
+    for prefix, base, ratio in RELATIVE_TARGETS:
+        for name, value in counts.items():
+            if not name.startswith(prefix):
+                continue
+            other = counts.get(base + name[len(prefix):])
+            if other and value > ratio * other:
+                missed.append(f"{size} nodes: {name} = {value / other:.2f}x "
+                              f"{base + name[len(prefix):]} > {ratio}x")
     return missed
 
 

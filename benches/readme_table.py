@@ -98,10 +98,42 @@ def main():
     for kind in ("plain", "weighted"):
         for pages in ("1", "1000", "1000000"):
             row(f"bulk plan, {kind}, N = {pages}", f"bulk/{kind}/pages_{pages}")
+    def fault_cells(mode, kind):
+        cells = []
+        for size in (c64, c1024):
+            value = size.get(f"fault/{kind}/{mode}")
+            pick = size.get(f"fault/pick/{mode}")
+            select = size.get(f"fault/select/{mode}")
+            if value is None:
+                cells.append("–")
+            elif kind == "pick":
+                cells.append(f"{value:g}")
+            elif kind == "select":
+                cells.append(f"{value:g} ({value / pick:.1f}× the pick)")
+            else:
+                cells.append(f"{value:g} ({value / pick:.1f}× the pick, "
+                             f"{value / select:.2f}× `alloc_vma`)")
+        return cells
+
+    for mode in ("local", "bind", "interleave", "weighted_interleave"):
+        label = mode.replace("_", " ")
+        for kind, what in (("pick", "the bare pick (`vma_policy` + `policy_nodemask`)"),
+                           ("select", "pick + zonelist walk (`select::alloc_vma`)"),
+                           ("cpu", "whole fault decision (`Cpu::alloc_fault`)")):
+            a, b = fault_cells(mode, kind)
+            lines.append(f"| fault → frame, {label}: {what} | {a} | {b} | – | – | |")
     row("weight publish (`set_weight`)", "publish/set_weight", "publish_ours-set-weight",
         weights, None, f"`{COMMANDS['weights']}` (ratio: to a bare epoch publish)")
     row("bare crossbeam-epoch publish", "publish/epoch_bare", "publish_epoch-bare", weights,
         None, f"`{COMMANDS['weights']}`")
+    lines.append("")
+    lines.append(
+        "The fault rows are one decision per page of a 256-page anonymous mapping on a 4-node "
+        "machine (`fault` group of `benches/gungraun/benches/instructions.rs`, same command): "
+        "the bare pick is the policy pick for the page with its mapping in hand; "
+        "`select::alloc_vma` adds the zonelist walk to a frame of a trivial frame source; "
+        "`Cpu::alloc_fault` is the whole decision from an address (the mapping lookup, the "
+        "machine state and weights read through the CPU's epoch reader, the pick, the walk).")
     lines.append("")
     others = []
     for name, label in (("epoch-pin-per-read", "an epoch `pin()` per read"),

@@ -85,13 +85,24 @@ fn weighted_peek_reports_node_with_weight_left() {
 }
 
 fn node_set() -> impl Strategy<Value = BTreeSet<u16>> {
+    let lowest = prop::collection::btree_set(0u16..8, 0..9);
     let low = prop::collection::btree_set(0u16..64.min(MAX_NUMNODES as u16), 0..10);
     let any = prop::collection::btree_set(0u16..MAX_NUMNODES as u16, 0..6);
-    prop_oneof![low, any]
+    prop_oneof![lowest, low, any]
 }
 
 fn weights() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(1u8..=255, MAX_NUMNODES)
+    let small = prop::collection::vec(1u8..=16, MAX_NUMNODES);
+    let any = prop::collection::vec(1u8..=255, MAX_NUMNODES);
+    prop_oneof![small, any]
+}
+
+/// Weights as a source may hand them out: zeros (read as 1), values on both sides of 31 and
+/// totals on both sides of 127.
+fn raw_weights() -> impl Strategy<Value = Vec<u8>> {
+    let small = prop::collection::vec(0u8..=33, 0..12);
+    let any = prop::collection::vec(any::<u8>(), 0..12);
+    prop_oneof![small, any]
 }
 
 proptest! {
@@ -124,6 +135,30 @@ proptest! {
             Some(NodeId::new(expanded[(ilx % expanded.len() as u64) as usize].into()))
         };
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
+    }
+
+    /// Masks of the eight lowest nodes take a word-at-a-time path: the same answers, for
+    /// tables shorter than eight nodes, zero weights and large weights too.
+    #[test]
+    fn weighted_nid_of_the_lowest_nodes_is_index_into_expanded_weights(
+        set in prop::collection::btree_set(0u16..8, 0..9),
+        weights in raw_weights(),
+        ilx in prop_oneof![0u64..1000, any::<u32>().prop_map(u64::from), any::<u64>()],
+    ) {
+        let nodes = to_mask(&set);
+        let weight = |node: u16| weights.get(usize::from(node)).map_or(1, |&w| w.max(1));
+        let expanded: Vec<u16> = set
+            .iter()
+            .flat_map(|&node| core::iter::repeat_n(node, weight(node).into()))
+            .collect();
+        let expected = if expanded.is_empty() {
+            None
+        } else {
+            Some(NodeId::new(expanded[(ilx % expanded.len() as u64) as usize].into()))
+        };
+        prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
+        let closure = |node: NodeId| weights.get(node.index()).copied().unwrap_or(1);
+        prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &closure), expected);
     }
 
     /// From a fresh cursor, the k-th dynamic pick is the static pick for index k.

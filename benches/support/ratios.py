@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints each criterion bench's median per operation (ns) and its ratio to the floor measured
-in the same bench binary: the plain array read (reads, picks) or the bare epoch publish
-(publishes). Batched benches (1000 operations per criterion iteration: the reads, the picks
-and the NodeMask scans) are divided back to one operation.
+in the same bench binary: the plain array read (reads, picks, first zones) or the bare epoch
+publish (publishes). Batched benches (1000 operations per criterion iteration: the reads, the
+picks, the NodeMask scans and the first-zone lookups) are divided back to one operation.
 
 Usage: benches/support/ratios.py [--json] [CRITERION_DIR]
   (default: $CARGO_TARGET_DIR/criterion, else target/criterion)
@@ -12,8 +12,6 @@ import os
 import sys
 
 BATCH = 1000
-# Benches of the batched groups that make a single operation per iteration.
-SINGLE = ("ours-bulk-4-nodes", "ours-copy-all")
 
 
 def load(root):
@@ -28,8 +26,9 @@ def load(root):
         with open(os.path.join(dirpath, "estimates.json")) as f:
             ns = json.load(f)["median"]["point_estimate"]
         group = name.split("/")[0].split("_")[0]
-        batched = group.startswith(("read-", "pick", "baseline", "interleave", "nodemask"))
-        if batched and not name.endswith(SINGLE):
+        batched = group.startswith(
+            ("read-", "pick", "baseline", "interleave", "nodemask", "first"))
+        if batched:
             ns /= BATCH
         medians[name] = ns
     return medians
@@ -41,7 +40,8 @@ def floor_of(name, medians):
     group = head.split("_")[0]
     for candidate in (f"{group}_plain-array", f"{group}/array_read", "baseline_array_read"
                       if group == "pick" else None, "publish_epoch-bare"
-                      if group == "publish" else None):
+                      if group == "publish" else None, "first_zone/plain_array_read"
+                      if head == "first_zone" else None):
         if candidate and candidate in medians:
             return medians[candidate]
     return None

@@ -2,16 +2,18 @@
 //! `mbind_range`, `vma_replace_policy` and `mpol_rebind_mm` see it).
 //!
 //! An [`AddressSpace`] holds the mapped ranges ([`Mapping`]: start, end, `vm_pgoff`, an
-//! optional policy and an embedder merge key) in a `BTreeMap` keyed by start address, so a
-//! lookup by address is O(log n) and iteration is in address order (as `numa_maps` prints).
+//! optional policy and an embedder merge key) in one vector sorted by start address, so a
+//! lookup by address is a binary search over contiguous memory (O(log n), a few dozen
+//! instructions for hundreds of ranges: the fault path does one per fault) and iteration is
+//! in address order (as `numa_maps` prints). Mapping, unmapping and splitting shift the
+//! ranges after the change (O(n)); they are rare next to faults.
 //! Applying a policy to part of a mapping splits it; a changed piece merges with a neighbour
 //! only when the policies are equal (Linux: `mpol_equal`), the page offsets are contiguous and
 //! the embedder's [`MergeKey`] allows it. Every range owns its own policy object: splitting
 //! or applying a policy duplicates it (Linux: `mpol_dup`; no sharing between VMAs since 3.8).
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::ops::Bound;
+use alloc::vec::Vec;
 
 use super::range::{policies_equal, MergeKey, RangePolicy};
 use super::shared::SharedObject;
@@ -111,14 +113,14 @@ impl<P: RangePolicy, K> Mapping<P, K> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct AddressSpace<P: RangePolicy, K = ()> {
-    ranges: BTreeMap<u64, Mapping<P, K>>,
+    /// Invariant: sorted by start address, every range non-empty, no two ranges overlap (so
+    /// the ends are sorted too).
+    ranges: Vec<Mapping<P, K>>,
 }
 
 impl<P: RangePolicy, K> Default for AddressSpace<P, K> {
     fn default() -> Self {
-        Self {
-            ranges: BTreeMap::new(),
-        }
+        Self { ranges: Vec::new() }
     }
 }
 
@@ -172,37 +174,48 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
 
     /// The ranges in address order.
     pub fn iter(&self) -> impl Iterator<Item = &Mapping<P, K>> + '_ {
-        self.ranges.values()
+        self.ranges.iter()
     }
 
     /// The ranges that overlap `[start, end)`, in address order (Linux:
     /// `for_each_vma_range`).
     pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Mapping<P, K>> + '_ {
-        let first = self.find(start).map(|m| m.start).unwrap_or(start);
+        // The first range that ends after `start` (ends are sorted): it contains `start` or
+        // lies wholly above it.
+        let first = self.ranges.partition_point(|m| m.end <= start);
         self.ranges
-            .range(first..)
-            .map(|(_, m)| m)
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
             .take_while(move |m| m.start < end)
     }
 
+    /// The index of the range that contains `addr`.
+    #[inline]
+    fn index_containing(&self, addr: u64) -> Option<usize> {
+        // Ranges starting at or below `addr` come first; the last of them is the only one
+        // that can contain it.
+        let above = self.ranges.partition_point(|m| m.start <= addr);
+        let i = above.checked_sub(1)?;
+        self.ranges.get(i).filter(|m| m.contains(addr)).map(|_| i)
+    }
+
+    /// The index of the range that starts exactly at `start`.
+    fn index_starting(&self, start: u64) -> Option<usize> {
+        self.ranges.binary_search_by_key(&start, |m| m.start).ok()
+    }
+
     /// The range that contains `addr` (Linux: `vma_lookup`), in O(log n).
+    #[inline]
     pub fn find(&self, addr: u64) -> Option<&Mapping<P, K>> {
-        self.ranges
-            .range(..=addr)
-            .next_back()
-            .map(|(_, m)| m)
-            .filter(|m| m.contains(addr))
+        self.ranges.get(self.index_containing(addr)?)
     }
 
     /// The merge key of the range that contains `addr`, for the embedder to update (for
     /// example when the range gets its own anonymous-memory identity at its first fault).
     pub fn key_mut(&mut self, addr: u64) -> Option<&mut K> {
-        self.ranges
-            .range_mut(..=addr)
-            .next_back()
-            .map(|(_, m)| m)
-            .filter(|m| m.contains(addr))
-            .map(|m| &mut m.key)
+        let i = self.index_containing(addr)?;
+        self.ranges.get_mut(i).map(|m| &mut m.key)
     }
 
     /// Returns whether `[start, end)` is mapped without holes (what `mbind` requires; Linux:
@@ -279,7 +292,9 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             key,
             shared,
         };
-        self.ranges.insert(start, mapping);
+        // Nothing overlaps: every range before the slot ends at or below `start`.
+        let at = self.ranges.partition_point(|m| m.start < start);
+        self.ranges.insert(at, mapping);
         self.merge_around(start);
         Ok(())
     }
@@ -321,6 +336,7 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// `get_vma_policy`). Lock-free and allocation-free: a shared range reads its object's
     /// tree through `reader` (a reader of the object's domain; with any other reader the
     /// object's policy reads as absent), and the policy is borrowed, not counted.
+    #[inline]
     pub fn vma_policy<'a>(
         &'a self,
         addr: u64,
@@ -348,8 +364,11 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         let end = check_range(start, len)?;
         self.split_at(start);
         self.split_at(end);
-        while let Some((&at, _)) = self.ranges.range(start..end).next() {
-            self.ranges.remove(&at);
+        // After the splits, the ranges inside `[start, end)` are exactly those starting in it.
+        let first = self.ranges.partition_point(|m| m.start < start);
+        let past = self.ranges.partition_point(|m| m.start < end);
+        if first < past {
+            self.ranges.drain(first..past);
         }
         Ok(())
     }
@@ -386,7 +405,10 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             };
             self.split_at(vm_start);
             self.split_at(vm_end);
-            if let Some(piece) = self.ranges.get_mut(&vm_start) {
+            let piece = self
+                .index_starting(vm_start)
+                .and_then(|i| self.ranges.get_mut(i));
+            if let Some(piece) = piece {
                 // A shared object learns the policy first (Linux: `vm_ops->set_policy`).
                 if let Some(object) = piece.shared.as_ref() {
                     object.set_for_mapping(piece.pgoff, piece.pages(), new.as_ref());
@@ -402,7 +424,7 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// Rebinds every range's policy to `mems_allowed` (Linux: `mpol_rebind_mm`). A policy
     /// still held by a reader is copied, so the reader keeps seeing the old one.
     pub fn rebind(&mut self, mems_allowed: &NodeMask) {
-        for m in self.ranges.values_mut() {
+        for m in &mut self.ranges {
             if let Some(policy) = m.policy.as_mut() {
                 Arc::make_mut(policy).rebind(mems_allowed);
             }
@@ -412,13 +434,10 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
     /// Splits the range containing `addr` (strictly inside) in two; the upper part gets its
     /// own copy of the policy (Linux: `__split_vma`, `vma_dup_policy`).
     fn split_at(&mut self, addr: u64) {
-        let Some(m) = self
-            .ranges
-            .range_mut(..addr)
-            .next_back()
-            .map(|(_, m)| m)
-            .filter(|m| m.contains(addr))
-        else {
+        let Some(i) = self.index_containing(addr) else {
+            return;
+        };
+        let Some(m) = self.ranges.get_mut(i).filter(|m| m.start < addr) else {
             return;
         };
         let upper = Mapping {
@@ -430,14 +449,16 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             shared: m.shared.clone(),
         };
         m.end = addr;
-        self.ranges.insert(addr, upper);
+        self.ranges.insert(i + 1, upper);
     }
 
     /// Merges the range starting at `start` with its neighbours where allowed.
     fn merge_around(&mut self, start: u64) {
-        let mut at = start;
-        let prev = self.ranges.range(..start).next_back().map(|(&s, _)| s);
-        if let Some(prev) = prev {
+        let Some(i) = self.index_starting(start) else {
+            return;
+        };
+        let mut at = i;
+        if let Some(prev) = i.checked_sub(1) {
             if self.try_merge(prev) {
                 at = prev;
             }
@@ -445,9 +466,10 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
         self.try_merge(at);
     }
 
-    /// Merges the range starting at `left` with the range right after it, if allowed.
-    fn try_merge(&mut self, left: u64) -> bool {
-        let (Some(l), Some(r)) = (self.ranges.get(&left), self.next_adjacent(left)) else {
+    /// Merges range `left` with the range right after it, if that one starts where `left`
+    /// ends and the merge is allowed.
+    fn try_merge(&mut self, left: usize) -> bool {
+        let (Some(l), Some(r)) = (self.ranges.get(left), self.ranges.get(left + 1)) else {
             return false;
         };
         let same_object = match (&l.shared, &r.shared) {
@@ -455,28 +477,20 @@ impl<P: RangePolicy, K: MergeKey> AddressSpace<P, K> {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
-        let ok = same_object
+        let ok = l.end == r.start
+            && same_object
             && policies_equal(l.policy.as_deref(), r.policy.as_deref())
             && l.key.can_merge(&r.key)
             && l.pgoff.wrapping_add(l.pages()) == r.pgoff;
         if !ok {
             return false;
         }
-        let (r_start, r_end, key) = (r.start, r.end, l.key.merged(&r.key));
-        self.ranges.remove(&r_start);
-        if let Some(l) = self.ranges.get_mut(&left) {
+        let (r_end, key) = (r.end, l.key.merged(&r.key));
+        self.ranges.remove(left + 1);
+        if let Some(l) = self.ranges.get_mut(left) {
             l.end = r_end;
             l.key = key;
         }
         true
-    }
-
-    /// The range starting exactly where the range at `left` ends.
-    fn next_adjacent(&self, left: u64) -> Option<&Mapping<P, K>> {
-        let end = self.ranges.get(&left)?.end;
-        self.ranges
-            .range((Bound::Included(end), Bound::Included(end)))
-            .next()
-            .map(|(_, m)| m)
     }
 }

@@ -66,6 +66,14 @@ where
     W: WeightSource + ?Sized,
 {
     if let Some(first) = nodes.only_first_word() {
+        if first <= 0xff {
+            if first == 0 {
+                return None;
+            }
+            if let Some(node) = weighted_in_low_byte(first, ilx, weights.first_eight()) {
+                return Some(node);
+            }
+        }
         return weighted_in_first_word(first, ilx, weights);
     }
     let mut own = [0u8; SMALL_MASK];
@@ -90,6 +98,69 @@ where
     }
     // Unreachable: `target < total`, the sum of the weights walked above.
     nodes.last()
+}
+
+/// Every byte 0x01.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// Every byte 0x80.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// Every byte 0x7f.
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// Entry `byte`: 0xff in byte `i` for every bit `i` of `byte`.
+const BYTE_SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            if byte & (1 << bit) != 0 {
+                if let Some((_, [slot, ..])) = table.split_at_mut_checked(byte) {
+                    *slot |= 0xff << (8 * bit);
+                }
+            }
+            bit += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// [`weighted_interleave_nid`] for a non-empty mask of nodes below 8 (the bits of `byte`)
+/// whose weights are at most 31 and add up to at most 127, or `None` otherwise. `eight` holds
+/// the weights of nodes 0-7 ([`WeightSource::first_eight`]).
+///
+/// The weights of the mask's nodes sit in one word, a byte each (others 0, a 0 read as 1); one
+/// multiplication turns them into running totals (at most 8 × 31 = 248, so no byte
+/// overflows), and one subtraction compares every total with the target at once (which needs
+/// totals below 128): the node is the first whose running total exceeds the target, and nodes
+/// outside the mask never are.
+#[inline(always)]
+pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: u64) -> Option<NodeId> {
+    let spread = BYTE_SPREAD
+        .get((byte & 0xff) as usize)
+        .copied()
+        .unwrap_or(0);
+    let weights = eight & spread;
+    // 0x80 in the bytes that are not 0.
+    let nonzero = (((weights & LOWS) + LOWS) | weights) & HIGHS;
+    // A 0 weight of a node of the mask reads as 1.
+    let weights = weights | (spread & ONES & !(nonzero >> 7));
+    if weights & !(ONES * 0x1f) != 0 {
+        return None;
+    }
+    let running = weights.wrapping_mul(ONES);
+    let total = (running >> 56) as u32;
+    if total > 0x7f {
+        return None;
+    }
+    let target = remainder(ilx, total);
+    // 0x80 in the bytes whose running total is at most the target: (target | 0x80) - total
+    // never borrows from the next byte, both being below 0x80.
+    let at_most = (((u64::from(target) * ONES) | HIGHS).wrapping_sub(running)) & HIGHS;
+    // Running totals only grow: those bytes are the lowest ones, and the node is the next.
+    let below = ((at_most >> 7).wrapping_mul(ONES) >> 56) as u32;
+    Some(NodeId::of_first_word(below))
 }
 
 /// [`weighted_interleave_nid`] for a mask whose nodes are all below 64 (the bits of `word`):

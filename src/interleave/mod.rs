@@ -57,6 +57,7 @@ mod weights;
 
 pub use bulk::{bulk_interleave_plan, bulk_weighted_plan, BulkPlan, PLAN_CAPACITY};
 pub use cursor::{InterleaveCursor, InterleaveMode};
+pub(crate) use index::weighted_in_low_byte;
 pub use index::{
     interleave_nid, shared_interleave_index, vma_interleave_index, weighted_interleave_nid,
     NO_INTERLEAVE_INDEX,

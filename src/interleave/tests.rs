@@ -100,6 +100,13 @@ fn weight_sources_agree() {
     assert_eq!(a[..4], c[..4]);
     Uniform.copy_weights(&nodes, &mut a);
     assert!(a.iter().all(|&w| w == 1));
+    let eight = 0x0101_0101_0102_0103;
+    assert_eq!(array.first_eight(), eight);
+    assert_eq!(slice.first_eight(), eight);
+    assert_eq!(closure.first_eight(), eight);
+    let long = [4u8, 3, 2, 1, 9, 8, 7, 6, 5];
+    assert_eq!(long.first_eight(), 0x0607_0809_0102_0304);
+    assert_eq!(long[..].first_eight(), 0x0607_0809_0102_0304);
 }
 
 #[test]

@@ -40,6 +40,26 @@ pub trait WeightSource {
             }
         }
     }
+
+    /// Returns the weights of nodes 0-7, node `i`'s in byte `i` (the lowest byte for node 0),
+    /// as one snapshot: what the static weighted pick reads for a mask of nodes below 8.
+    ///
+    /// The default calls [`WeightSource::weight`] for each of the eight nodes; tables
+    /// override it with one load.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::interleave::{Uniform, WeightSource};
+    /// assert_eq!([3u8, 1, 2].first_eight(), 0x0101_0101_0102_0103);
+    /// assert_eq!(Uniform.first_eight(), 0x0101_0101_0101_0101);
+    /// ```
+    fn first_eight(&self) -> u64 {
+        let mut word = 0;
+        for i in 0..8 {
+            word |= u64::from(self.weight(NodeId::new(i))) << (8 * i);
+        }
+        word
+    }
 }
 
 /// Every node weighs 1 (Linux: `wi_state == NULL`, the state before any weight is set).
@@ -55,6 +75,11 @@ impl WeightSource for Uniform {
     fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
         out.fill(1);
     }
+
+    #[inline]
+    fn first_eight(&self) -> u64 {
+        0x0101_0101_0101_0101
+    }
 }
 
 /// Weights indexed by node number; nodes beyond the array weigh 1.
@@ -66,6 +91,11 @@ impl<const N: usize> WeightSource for [u8; N] {
 
     fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
         copy_prefix(self, out);
+    }
+
+    #[inline]
+    fn first_eight(&self) -> u64 {
+        first_eight_of(self)
     }
 }
 
@@ -79,6 +109,11 @@ impl WeightSource for [u8] {
     fn copy_weights(&self, _nodes: &NodeMask, out: &mut [u8; MAX_NUMNODES]) {
         copy_prefix(self, out);
     }
+
+    #[inline]
+    fn first_eight(&self) -> u64 {
+        first_eight_of(self)
+    }
 }
 
 /// A closure from node to weight, e.g. one reading the embedder's published table.
@@ -87,6 +122,16 @@ impl<F: Fn(NodeId) -> u8> WeightSource for F {
     fn weight(&self, node: NodeId) -> u8 {
         self(node)
     }
+}
+
+/// The first eight weights of `table`, node `i`'s in byte `i`; nodes beyond it weigh 1.
+#[inline]
+pub(crate) fn first_eight_of(table: &[u8]) -> u64 {
+    let mut bytes = [1u8; 8];
+    for (byte, &weight) in bytes.iter_mut().zip(table) {
+        *byte = weight;
+    }
+    u64::from_le_bytes(bytes)
 }
 
 /// Copies `table` into the front of `out` and fills the rest with the default weight 1.

@@ -216,13 +216,14 @@ impl<'m> Cpu<'m> {
         F: FrameSource + ?Sized,
     {
         let cpu = self.in_task();
-        let served = self.read(|globals, cache, reader| {
-            let vma = mm
-                .vma_policy(addr, order, reader)
-                .ok_or(Error::Fault(addr))?;
-            select::alloc_vma_walk(globals, task, cpu, &vma, gfp, order, frames, cache)
-        })?;
-        served.ok_or(Error::NoMemory)
+        self.read(|globals, cache, reader| {
+            let Some(vma) = mm.vma_policy(addr, order, reader) else {
+                return Err(Error::Fault(addr));
+            };
+            served(select::alloc_vma_walk(
+                globals, task, cpu, &vma, gfp, order, frames, cache,
+            ))
+        })
     }
 
     /// Allocates the `2^order` frames backing a page of a mapping the caller has found
@@ -246,10 +247,11 @@ impl<'m> Cpu<'m> {
         F: FrameSource + ?Sized,
     {
         let cpu = self.in_task();
-        let served = self.read(|globals, cache, _| {
-            select::alloc_vma_walk(globals, task, cpu, vma, gfp, order, frames, cache)
-        })?;
-        served.ok_or(Error::NoMemory)
+        self.read(|globals, cache, _| {
+            served(select::alloc_vma_walk(
+                globals, task, cpu, vma, gfp, order, frames, cache,
+            ))
+        })
     }
 
     /// Allocates `2^order` frames for `task` outside any mapping (Linux: `alloc_pages(gfp,
@@ -459,6 +461,16 @@ impl<'m> Cpu<'m> {
                 should_migrate,
             )
         })
+    }
+}
+
+/// The frames of a walk, or [`Error::NoMemory`] when no eligible zone gave them.
+#[inline(always)]
+fn served<T>(walk: Result<Option<Page<T>>>) -> Result<Page<T>> {
+    match walk {
+        Ok(Some(page)) => Ok(page),
+        Ok(None) => Err(Error::NoMemory),
+        Err(error) => Err(error),
     }
 }
 

@@ -35,6 +35,44 @@ const SELECT_IN_BYTE: [u8; 2048] = {
     table
 };
 
+/// Entry `byte`: the positions of the set bits of `byte`, lowest first, three bits each (bits
+/// 0-23), and how many there are (bits 24-27). One load answers both the count and the select
+/// of a mask whose nodes all lie below 8 (most machines).
+pub(super) const BYTE_NODES: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut entry = 0u32;
+        let mut count = 0;
+        let mut bit = 0;
+        while bit < 8 {
+            if byte & (1 << bit) != 0 {
+                entry |= bit << (3 * count);
+                count += 1;
+            }
+            bit += 1;
+        }
+        if let Some((_, [slot, ..])) = table.split_at_mut_checked(byte) {
+            *slot = entry | (count << 24);
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// The number of set bits of the byte whose [`BYTE_NODES`] entry is `entry`.
+#[inline(always)]
+pub(super) const fn byte_count(entry: u32) -> u32 {
+    entry >> 24
+}
+
+/// The position of the `n`-th set bit (`n` below the count) of the byte whose
+/// [`BYTE_NODES`] entry is `entry`.
+#[inline(always)]
+pub(super) const fn byte_select(entry: u32, n: u32) -> u32 {
+    (entry >> ((3 * n) & 31)) & 7
+}
+
 /// Returns the position (0-63) of the `n`-th set bit of `word`, counting from 0 at the lowest.
 ///
 /// The caller guarantees `n < word.count_ones()`; otherwise the answer is some position, never
@@ -101,6 +139,17 @@ mod tests {
             .filter(|b| word >> b & 1 == 1)
             .nth(n as usize)
             .unwrap()
+    }
+
+    #[test]
+    fn byte_table_counts_and_selects_every_byte() {
+        for byte in 0..=255u64 {
+            let entry = BYTE_NODES[byte as usize];
+            assert_eq!(byte_count(entry), byte.count_ones(), "{byte:#x}");
+            for n in 0..byte.count_ones() {
+                assert_eq!(byte_select(entry, n), slow(byte, n), "{byte:#x} {n}");
+            }
+        }
     }
 
     #[test]

@@ -361,7 +361,7 @@ impl NodeMask {
         let mut w = self.word(i) & (u64::MAX << (start % WORD_BITS));
         loop {
             if w != 0 {
-                return Some(NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16));
+                return Some(Self::node_of(i, w));
             }
             i += 1;
             if i >= WORDS {
@@ -381,34 +381,98 @@ impl NodeMask {
     /// `next_node_in`); `None` only when the mask is empty.
     ///
     /// `node` itself is returned when it is the only node of the mask.
+    ///
+    /// The word of `node`, then the next word, answer most calls; a mask whose nodes are all
+    /// below 64 (a small machine in a large build) wraps around after one branch-free check of
+    /// the other words, without walking them.
     #[inline]
     pub const fn next_in(&self, node: NodeId) -> Option<NodeId> {
-        match self.next(node) {
-            Some(n) => Some(n),
+        let start = node.index() + 1;
+        // (Below `MAX_NUMNODES`, the word of `start`; with one word, the first.)
+        let i = if WORDS == 1 { 0 } else { start / WORD_BITS };
+        if start < MAX_NUMNODES {
+            let w = self.word(i) & (u64::MAX << (start % WORD_BITS));
+            if w != 0 {
+                return Some(Self::node_of(i, w));
+            }
+            if i + 1 < WORDS {
+                let w = self.word(i + 1);
+                if w != 0 {
+                    return Some(Self::node_of(i + 1, w));
+                }
+            }
+        }
+        if WORDS == 1 {
+            // Around, within the one word.
+            return self.first();
+        }
+        self.next_in_beyond(start)
+    }
+
+    /// [`NodeMask::next_in`] from node `start` on (`MAX_NUMNODES` or above: around) when
+    /// neither the word of `start` nor the next one answers.
+    #[inline(never)]
+    const fn next_in_beyond(&self, start: usize) -> Option<NodeId> {
+        if WORDS > 1 {
+            if let Some(first) = self.only_first_word() {
+                // Nothing beyond the first word: around to its lowest node.
+                return if first == 0 {
+                    None
+                } else {
+                    Some(Self::node_of(0, first))
+                };
+            }
+        }
+        match self.next_from(start) {
+            Some(next) => Some(next),
             None => self.first(),
         }
     }
 
+    /// The node of the lowest set bit of word `i`, whose value is `w` (not 0).
+    #[inline(always)]
+    const fn node_of(i: usize, w: u64) -> NodeId {
+        // `i < WORDS` and the bit is below 64, so the number is below `MAX_NUMNODES`.
+        NodeId((i * WORD_BITS + w.trailing_zeros() as usize) as u16)
+    }
+
     /// Returns the `n`-th node of the mask, counting from 0 (Linux: `find_nth_bit`).
     ///
-    /// Word at a time: empty words are skipped, full words are counted whole, and the node is
-    /// found inside its word without walking its bits one by one.
+    /// Word at a time: one pass counts the nodes of every word (a loop without branches, which
+    /// the compiler runs on vector registers where the target has them), a walk over those
+    /// counts finds the word, and the node is found inside its word without walking its bits
+    /// one by one.
     #[inline]
     pub const fn nth(&self, n: usize) -> Option<NodeId> {
+        let counts = self.word_counts();
         let mut n = n;
         let mut i = 0;
         while i < WORDS {
-            let w = self.word(i);
-            if w != 0 {
-                let ones = w.count_ones() as usize;
-                if n < ones {
-                    return Some(Self::node_in_word(i, w, n as u32));
-                }
-                n -= ones;
+            let ones = match counts.split_at_checked(i) {
+                Some((_, [count, ..])) => *count as usize,
+                _ => 0,
+            };
+            if n < ones {
+                return Some(Self::node_in_word(i, self.word(i), n as u32));
             }
+            n -= ones;
             i += 1;
         }
         None
+    }
+
+    /// The number of nodes in each word (at most 64 each).
+    #[inline]
+    const fn word_counts(&self) -> [u8; WORDS] {
+        let mut counts = [0u8; WORDS];
+        let mut i = 0;
+        while i < WORDS {
+            if let Some((_, [count, ..])) = counts.split_at_mut_checked(i) {
+                *count = self.word(i).count_ones() as u8;
+            }
+            i += 1;
+        }
+        counts
     }
 
     /// Returns node number `ilx % weight` of the mask, counting from 0, or `None` for an empty
@@ -416,13 +480,14 @@ impl NodeMask {
     ///
     /// When every node is below 64 (every mask of a machine with at most 64 nodes, whatever
     /// `MAX_NUMNODES`), one branch-free check of the other words leads to a pick inside the
-    /// first word. Otherwise one pass counts the nodes of each word and a walk over those
-    /// counts finds the word. The remainder is taken in 32 bits when `ilx` fits them.
+    /// first word; below 8, one table load gives both the count and the select. Otherwise one
+    /// pass counts the nodes of each word and a walk over those counts finds the word. The
+    /// remainder avoids a division where it can (see [`remainder`]).
     #[inline]
     pub(crate) fn nth_wrapping(&self, ilx: u64) -> Option<NodeId> {
         if let Some(first) = self.only_first_word() {
-            if first == 0 {
-                return None;
+            if first <= 0xff {
+                return Self::nth_wrapping_in_byte(first, ilx);
             }
             // Without `popcnt`, the byte counts of the software count serve the search too.
             let running = bits::running_counts(first);
@@ -435,6 +500,31 @@ impl NodeMask {
             return Some(NodeId(bit as u16));
         }
         self.nth_wrapping_wide(ilx)
+    }
+
+    /// Returns the mask as a byte when every node is below 8 (the masks of most machines).
+    #[inline(always)]
+    pub(crate) const fn low_byte(&self) -> Option<u64> {
+        match self.only_first_word() {
+            Some(first) if first <= 0xff => Some(first),
+            _ => None,
+        }
+    }
+
+    /// [`NodeMask::nth_wrapping`] of the mask whose nodes are the bits of `byte` (below 256):
+    /// one table load gives both the count and the select.
+    #[inline(always)]
+    pub(crate) const fn nth_wrapping_in_byte(byte: u64, ilx: u64) -> Option<NodeId> {
+        let entry = match bits::BYTE_NODES.split_at_checked((byte & 0xff) as usize) {
+            Some((_, [entry, ..])) => *entry,
+            _ => 0,
+        };
+        let count = bits::byte_count(entry);
+        if count == 0 {
+            return None;
+        }
+        let n = remainder(ilx, count);
+        Some(NodeId(bits::byte_select(entry, n) as u16))
     }
 
     /// Returns the first word when no node is at or above 64 (every mask of a machine with at
@@ -457,12 +547,10 @@ impl NodeMask {
     /// [`NodeMask::nth_wrapping`] for masks with nodes beyond the first word.
     #[inline(never)]
     fn nth_wrapping_wide(&self, ilx: u64) -> Option<NodeId> {
-        let mut counts = [0u8; WORDS];
+        let counts = self.word_counts();
         let mut total = 0u32;
-        for (count, &w) in counts.iter_mut().zip(&self.words) {
-            // At most 64.
-            *count = count_word(w) as u8;
-            total += u32::from(*count);
+        for &count in &counts {
+            total += u32::from(count);
         }
         if total == 0 {
             return None;
@@ -621,12 +709,41 @@ const fn count_word(w: u64) -> usize {
     }
 }
 
-/// `ilx % count` for `count > 0`, with a 32-bit division when `ilx` fits 32 bits (a 64-bit
-/// division is several times slower on many x86-64 cores).
-#[inline]
+/// Divisors below this have a precomputed reciprocal in [`RECIPROCAL`].
+const RECIPROCALS: usize = 256;
+
+/// `RECIPROCAL[d]` is `2^64 / d` rounded up, modulo `2^64` (so 0 for `d = 1`); entry 0 is
+/// unused. With it, `a % d` of a 32-bit `a` is two multiplications (Lemire, Kaser and Kurz,
+/// "Faster remainder by direct computation", 2019): exact for every 32-bit `a` and every `d`
+/// below 2^32.
+const RECIPROCAL: [u64; RECIPROCALS] = {
+    let mut table = [0u64; RECIPROCALS];
+    let mut d = 1;
+    while d < RECIPROCALS {
+        if let Some((_, [slot, ..])) = table.split_at_mut_checked(d) {
+            *slot = (u64::MAX / d as u64).wrapping_add(1);
+        }
+        d += 1;
+    }
+    table
+};
+
+/// `ilx % count` for `count > 0`, without a division when `ilx` fits 32 bits and `count` is
+/// below 256 (node counts and the weight totals of small masks: a division costs tens of
+/// cycles on many x86-64 cores, the two multiplications a few); a 32-bit division for larger
+/// counts, a 64-bit one only for indices beyond 32 bits.
+#[inline(always)]
 pub(crate) const fn remainder(ilx: u64, count: u32) -> u32 {
     if ilx <= u32::MAX as u64 {
-        ilx as u32 % count
+        match RECIPROCAL.split_at_checked(count as usize) {
+            // (For a `count` of 0 the unused entry 0 gives 0.)
+            Some((_, [reciprocal, ..])) => {
+                let low = reciprocal.wrapping_mul(ilx);
+                // Below `count`, so it fits.
+                ((low as u128 * count as u128) >> 64) as u32
+            }
+            _ => ilx as u32 % count,
+        }
     } else {
         // Below `count`, so it fits.
         (ilx % count as u64) as u32

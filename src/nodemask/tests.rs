@@ -1,5 +1,7 @@
 use super::*;
 use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
 
 fn mask(text: &str) -> NodeMask {
     NodeMask::parse_list(text).unwrap()
@@ -233,4 +235,35 @@ fn iteration_is_ascending_and_exact() {
 fn masks_can_live_in_statics() {
     static ZERO_TWO: NodeMask = NodeMask::from_node(NodeId::new(0)).with(NodeId::new(2));
     assert_eq!(ZERO_TWO.to_string(), "0,2");
+}
+
+#[test]
+fn remainder_matches_the_division_operator() {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut values: Vec<u64> = vec![0, 1, 2, 63, 64, 255, 256, u64::from(u32::MAX) - 1];
+    values.extend([
+        u64::from(u32::MAX),
+        u64::from(u32::MAX) + 1,
+        u64::MAX - 1,
+        u64::MAX,
+    ]);
+    for _ in 0..2000 {
+        // xorshift: 32-bit and wider indices alike.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        values.push(x);
+        values.push(x & u64::from(u32::MAX));
+        values.push(x & 0xffff);
+    }
+    let counts = (1..=300).chain([1023, 1024, 65_535, u32::MAX]);
+    for count in counts {
+        for &ilx in &values {
+            assert_eq!(
+                u64::from(super::remainder(ilx, count)),
+                ilx % u64::from(count),
+                "{ilx} % {count}"
+            );
+        }
+    }
 }

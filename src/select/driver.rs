@@ -16,7 +16,7 @@ use crate::interleave::{self, BulkPlan, WeightSource, NO_INTERLEAVE_INDEX};
 use crate::nodemask::{NodeId, NodeMask};
 use crate::page::HPAGE_PMD_ORDER;
 use crate::policy::Mode;
-use crate::zonelist::Zonelists;
+use crate::zonelist::{ZoneRef, Zonelist, Zonelists};
 
 /// The embedder's physical memory: free lists per node and zone (Linux: the buddy allocator
 /// behind `rmqueue`, with the watermark check and reclaim of `get_page_from_freelist` and the
@@ -70,6 +70,18 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The frames `frame` taken from `zone` with `gfp` (not an interleave hit).
+    #[inline(always)]
+    const fn new(frame: T, zone: ZoneRef, gfp: GfpFlags) -> Self {
+        Self {
+            frame,
+            node: zone.node(),
+            zone: zone.zone(),
+            gfp,
+            interleave_hit: false,
+        }
+    }
+
     /// Returns the frames, as the frame source handed them back.
     #[inline]
     pub const fn frame(&self) -> &T {
@@ -170,6 +182,14 @@ impl<'a, 'c> Walk<'a, 'c> {
     }
 
     /// One attempt: `__alloc_frozen_pages_noprof(gfp, order, node, nodemask)`.
+    ///
+    /// The first entry at or below the highest zone is usually eligible (no nodemask, or its
+    /// node in it): then finding the first zone is one table lookup. Otherwise the CPU's
+    /// cache remembers where the first eligible entry is, so that a narrow mask far down a
+    /// long list costs one lookup too. The first eligible zone usually gives the frames: that
+    /// case is one call of the frame source, inline; the search and the rest of the walk are
+    /// out of line, and take what they need by value (so that the walk's state stays in
+    /// registers on the inline path).
     #[inline(always)]
     fn on_node<F>(
         &mut self,
@@ -181,57 +201,61 @@ impl<'a, 'c> Walk<'a, 'c> {
     where
         F: FrameSource + ?Sized,
     {
-        let highest = highest_zone(gfp)?;
+        let Some(highest) = gfp::highest_zone(gfp) else {
+            return Err(Error::ConflictingZoneFlags(gfp.bits()));
+        };
         let kind = gfp::zonelist_for(gfp);
-        let list = self
-            .zonelists
-            .zonelist(node, kind)
-            .ok_or(Error::InvalidNode(u64::from(node.as_u32())))?;
-        let combined;
-        let filter = match (nodemask, self.mems_allowed) {
-            (Some(mask), Some(allowed)) => {
-                combined = mask.and(allowed);
-                Some(&combined)
-            }
-            (Some(mask), None) | (None, Some(mask)) => Some(mask),
-            (None, None) => None,
+        let Some(list) = self.zonelists.zonelist(node, kind) else {
+            return Err(Error::InvalidNode(u64::from(node.as_u32())));
         };
-        // The first entry at or below the highest zone is usually eligible (no nodemask, or
-        // its node in it): one table lookup. Otherwise the CPU's cache remembers where the
-        // first eligible entry is, so that a narrow mask far down a long list costs one
-        // lookup too.
+        let mems_allowed = self.mems_allowed;
         let first = list.first_at_or_below(highest);
-        let eligible = list
-            .as_slice()
-            .get(first)
-            .is_some_and(|zone| filter.is_none_or(|mask| mask.contains(zone.node())));
-        let start = match self.cache.as_mut() {
-            Some((cache, generation)) if !eligible => {
-                let key = ListKey {
-                    generation: *generation,
-                    node,
-                    kind,
-                };
-                cache.first_zone(key, list, highest, filter)
-            }
-            _ => first,
+        let allowed =
+            |mask: Option<&NodeMask>, zone: &ZoneRef| mask.is_none_or(|m| m.contains(zone.node()));
+        let start = match list.as_slice().get(first) {
+            Some(zone) if allowed(nodemask, zone) && allowed(mems_allowed, zone) => first,
+            _ => match self.cache.as_mut() {
+                Some((cache, generation)) => {
+                    let key = ListKey {
+                        generation: *generation,
+                        node,
+                        kind,
+                    };
+                    cached_first_eligible(list, highest, nodemask, mems_allowed, cache, key)
+                }
+                None => {
+                    // No cache (the selection layer called directly): the whole walk, inline,
+                    // from the entry after the first (which the filter leaves out).
+                    let mut combined = NodeMask::new();
+                    let filter = filter(nodemask, mems_allowed, &mut combined);
+                    for zone in list.iter_from(first + 1, highest, filter) {
+                        if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp)
+                        {
+                            return Ok(Some(Page::new(frame, zone, gfp)));
+                        }
+                    }
+                    return Ok(None);
+                }
+            },
         };
-        for zone in list.iter_from(start, highest, filter) {
-            if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
-                return Ok(Some(Page {
-                    frame,
-                    node: zone.node(),
-                    zone: zone.zone(),
-                    gfp,
-                    interleave_hit: false,
-                }));
-            }
+        let Some(&zone) = list.as_slice().get(start) else {
+            return Ok(None);
+        };
+        if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp) {
+            return Ok(Some(Page::new(frame, zone, gfp)));
         }
-        Ok(None)
+        let rest = Rest {
+            list,
+            from: start + 1,
+            order: self.order,
+            gfp,
+            highest,
+        };
+        Ok(walk_rest(rest, nodemask, mems_allowed, frames))
     }
 
     /// The body of [`alloc_pages_mpol`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn mpol<F>(
         &mut self,
         placement: &Placement,
@@ -294,6 +318,70 @@ impl<'a, 'c> Walk<'a, 'c> {
         }
         Ok(filled)
     }
+}
+
+/// The nodemask a walk filters by: the allocation's and the cpuset's together.
+#[inline]
+fn filter<'m>(
+    nodemask: Option<&'m NodeMask>,
+    mems_allowed: Option<&'m NodeMask>,
+    combined: &'m mut NodeMask,
+) -> Option<&'m NodeMask> {
+    match (nodemask, mems_allowed) {
+        (Some(mask), Some(allowed)) => {
+            *combined = mask.and(allowed);
+            Some(combined)
+        }
+        (Some(mask), None) | (None, Some(mask)) => Some(mask),
+        (None, None) => None,
+    }
+}
+
+/// The index of the first eligible entry of `list` from the CPU's cache (where `key` names
+/// `list`), for a walk whose first entry at or below the highest zone is filtered out.
+#[inline(never)]
+fn cached_first_eligible(
+    list: &Zonelist,
+    highest: ZoneType,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+    cache: &mut ZoneCache,
+    key: ListKey,
+) -> usize {
+    let mut combined = NodeMask::new();
+    let filter = filter(nodemask, mems_allowed, &mut combined);
+    cache.first_zone(key, list, highest, filter)
+}
+
+/// Where the rest of an attempt goes on: the entries of `list` from `from` on, for
+/// `2^order` frames with `gfp` at or below `highest`.
+struct Rest<'l> {
+    list: &'l Zonelist,
+    from: usize,
+    order: u32,
+    gfp: GfpFlags,
+    highest: ZoneType,
+}
+
+/// The rest of an attempt whose first eligible zone gave nothing.
+#[inline(never)]
+fn walk_rest<F>(
+    rest: Rest<'_>,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+    frames: &mut F,
+) -> Option<Page<F::Frame>>
+where
+    F: FrameSource + ?Sized,
+{
+    let mut combined = NodeMask::new();
+    let filter = filter(nodemask, mems_allowed, &mut combined);
+    for zone in rest.list.iter_from(rest.from, rest.highest, filter) {
+        if let Some(frame) = frames.take(zone.node(), zone.zone(), rest.order, rest.gfp) {
+            return Some(Page::new(frame, zone, rest.gfp));
+        }
+    }
+    None
 }
 
 /// The flags of `PreferredMany`'s first pass: no direct reclaim, no `NOFAIL`, no warning

@@ -147,8 +147,10 @@ where
 /// `interleave_nodes`, `interleave_nid`, `weighted_interleave_nodes`,
 /// `weighted_interleave_nid`).
 ///
-/// Kept out of line so that the other modes' picks stay small enough to inline.
-#[inline(never)]
+/// A static pick from a mask of nodes below 8 (with small weights for weighted interleave: at
+/// most 31, 127 in all) is a few word operations and stays inline; everything else is out of line, so that the
+/// other modes' picks stay small.
+#[inline(always)]
 fn interleave_pick<W>(
     policy: &Mempolicy,
     ilx: u64,
@@ -160,16 +162,39 @@ where
     W: WeightSource + ?Sized,
 {
     let nodes = policy.nodes();
-    let dynamic = ilx == NO_INTERLEAVE_INDEX;
-    let pick = match (policy.mode(), dynamic) {
-        (Mode::WeightedInterleave, true) => cursor.next_weighted(nodes, weights),
-        (Mode::WeightedInterleave, false) => {
-            interleave::weighted_interleave_nid(nodes, ilx, weights)
+    let weighted = policy.mode() == Mode::WeightedInterleave;
+    if ilx == NO_INTERLEAVE_INDEX {
+        let pick = if weighted {
+            cursor.next_weighted(nodes, weights)
+        } else {
+            cursor.next_interleave(nodes)
+        };
+        return pick.unwrap_or(node);
+    }
+    if let Some(byte) = nodes.low_byte() {
+        let pick = if weighted {
+            interleave::weighted_in_low_byte(byte, ilx, weights.first_eight())
+        } else {
+            NodeMask::nth_wrapping_in_byte(byte, ilx)
+        };
+        if let Some(pick) = pick {
+            return pick;
         }
-        (_, true) => cursor.next_interleave(nodes),
-        (_, false) => interleave::interleave_nid(nodes, ilx),
-    };
-    pick.unwrap_or(node)
+    }
+    static_pick(nodes, weighted, ilx, weights).unwrap_or(node)
+}
+
+/// The static pick of [`interleave_pick`] for every mask.
+#[inline(never)]
+fn static_pick<W>(nodes: &NodeMask, weighted: bool, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
+    if weighted {
+        interleave::weighted_interleave_nid(nodes, ilx, weights)
+    } else {
+        interleave::interleave_nid(nodes, ilx)
+    }
 }
 
 /// Returns the highest zone `gfp` allows (Linux: `gfp_zone()`), or the error of
@@ -251,7 +276,7 @@ where
 ///
 /// # Errors
 /// As [`policy_nodemask`].
-#[inline]
+#[inline(always)]
 pub fn pick_vma<'a, W>(
     globals: &Globals<'a, W>,
     task: &mut TaskContext<'_>,

@@ -60,6 +60,17 @@ impl Cells {
             .with(|bytes| unsafe { (*bytes)[index & INDEX_MASK] })
     }
 
+    /// Returns the weights of nodes 0-7, node `i`'s in byte `i`.
+    #[inline]
+    pub(crate) fn first_eight(&self) -> u64 {
+        // SAFETY: as in `get`: a live, shared, never-written-while-shared array.
+        self.bytes.with(|bytes| unsafe {
+            (*bytes)
+                .first_chunk::<8>()
+                .map_or(0x0101_0101_0101_0101, |eight| u64::from_le_bytes(*eight))
+        })
+    }
+
     /// Copies every weight into `out`.
     #[inline]
     pub(crate) fn copy_to(&self, out: &mut [u8; MAX_NUMNODES]) {

@@ -201,6 +201,11 @@ impl WeightSource for WeightView<'_> {
             }
         }
     }
+
+    #[inline]
+    fn first_eight(&self) -> u64 {
+        self.table.weights.first_eight()
+    }
 }
 
 impl fmt::Debug for WeightView<'_> {

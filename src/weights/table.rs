@@ -206,12 +206,13 @@ impl WeightTable {
             return Err(Error::InvalidWeight(0));
         }
         let mut writer = self.writer.lock();
-        let mut next = writer.current;
-        if let Some(slot) = next.weights.get_mut(node.index()) {
+        // Changed in place: only writers, under this lock, see the writer's copy.
+        let current = &mut writer.current;
+        if let Some(slot) = current.weights.get_mut(node.index()) {
             *slot = weight;
         }
-        next.auto = false;
-        self.publish(&mut writer.current, next);
+        current.auto = false;
+        self.current.publish(Table::from(&*current));
         Ok(())
     }
 
@@ -318,9 +319,9 @@ impl WeightTable {
     /// the publish (the epoch must advance twice, and it advances only when every reader has
     /// caught up). A reader passes one on each read that sees a new table; an idle CPU calls
     /// [`WeightReader::quiescent`](super::WeightReader::quiescent) or drops its reader. Writers hand retired tables to the
-    /// collector in batches of 8 (a publish stays near the cost of a bare epoch swap), so with
-    /// every reader reading between publishes at most two batches wait (the one being filled
-    /// and the one whose grace period is running; observed: at most 16); a reader that never
+    /// collector in batches of 16 (a publish stays near the cost of a bare epoch swap), so
+    /// with every reader reading between publishes at most two batches wait (the one being
+    /// filled and the one whose grace period is running; observed: at most 31); a reader that never
     /// reads nor reports holds back every table retired since its last report, and once it
     /// has reported (twice at most, see [`Domain::reclaim`]), one [`WeightTable::reclaim`]
     /// frees them all. Takes the domain's writer lock briefly.

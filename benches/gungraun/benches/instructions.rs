@@ -23,10 +23,12 @@ use core::sync::atomic::Ordering;
 
 use crossbeam_epoch::{Atomic, Collector, LocalHandle, Owned};
 use gungraun::prelude::*;
-use mempolicy::gfp::GfpFlags;
+use mempolicy::abi::AddressSpace;
+use mempolicy::gfp::{GfpFlags, ZoneType};
 use mempolicy::interleave::{self, BulkPlan, InterleaveCursor, NO_INTERLEAVE_INDEX};
-use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
-use mempolicy::select::{self, Globals};
+use mempolicy::machine::{Cpu, Machine};
+use mempolicy::policy::{parse_mpol, Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+use mempolicy::select::{self, CpuContext, Globals, TaskContext, VmaPolicy};
 use mempolicy::topology::Topology;
 use mempolicy::weights::{WeightReader, WeightTable};
 use mempolicy::zonelist::Zonelists;
@@ -188,6 +190,183 @@ fn pick(setup: PickSetup) -> u64 {
 }
 
 library_benchmark_group!(name = select_pick, benchmarks = [pick]);
+
+// ---------------------------------------------------------------------------------------------
+// The fault -> frame decision of the kernel-facing layer (`Cpu::alloc_fault`) beside the bare
+// pick for the same page, 4-node machine, every decision on the next of 256 pages of one
+// anonymous mapping (so that interleave spreads them).
+//
+// * `fault/pick/MODE` (the bare pick): the policy pick for the page with the mapping in hand:
+//   `select::vma_policy` and `select::policy_nodemask` from a `VmaPolicy` of the page (its
+//   interleave index included), borrowed state, no zonelist walk, no frame;
+// * `fault/select/MODE`: `select::alloc_vma`: that pick plus the zonelist walk to a frame of a
+//   trivial frame source (every zone gives one), borrowed state;
+// * `fault/cpu/MODE`: `Cpu::alloc_fault` with the same frame source: the whole decision from
+//   an address, through a CPU handle of a live `Machine` (the machine state and weights read
+//   through the CPU's epoch reader, the quiescent-state check, the lookup of the mapping in
+//   an `AddressSpace`, the pick, the walk).
+//
+// The layer's ratio is `fault/cpu` over `fault/pick`: what a fault costs over the pick alone.
+// `fault/cpu` over `fault/select` is the cost of the layer itself (the lookup by address and
+// the epoch reads).
+
+/// The base address of the mapping the faults hit.
+const FAULT_BASE: u64 = 1 << 32;
+/// Its pages.
+const FAULT_PAGES: u64 = 256;
+/// Bytes per page.
+const PAGE: u64 = 4096;
+
+/// The frame source of the fault benches: every zone gives a frame, named by its node.
+#[inline(never)]
+fn any_frame(node: NodeId, _: ZoneType, _: u32, _: GfpFlags) -> Option<u32> {
+    Some(node.as_u32())
+}
+
+/// Everything a fault reads, leaked so that the bench borrows it for `'static`.
+#[derive(Debug)]
+pub struct FaultSetup {
+    cpu: Cpu<'static>,
+    mm: &'static AddressSpace<Mempolicy>,
+    policy: Option<&'static Mempolicy>,
+    globals: Globals<'static, [u8; 4]>,
+    memory: &'static NodeMask,
+}
+
+fn fault_setup(text: &str) -> FaultSetup {
+    let topo: &'static Topology = Box::leak(Box::new(
+        Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap(),
+    ));
+    let machine: &'static Machine = Box::leak(Box::new(Machine::new(topo.clone())));
+    for (i, w) in WEIGHTS.iter().enumerate() {
+        machine.weights().set_weight(NodeId::new(i), *w).unwrap();
+    }
+    machine.weights().reclaim();
+    let lists: &'static Zonelists = Box::leak(Box::new(Zonelists::build(topo)));
+    let memory: &'static NodeMask = Box::leak(Box::new(*topo.memory_nodes()));
+    let policy: Option<&'static Mempolicy> = parse_mpol(text, memory)
+        .unwrap()
+        .map(|p| &*Box::leak(Box::new(p)));
+    let mut mm: AddressSpace<Mempolicy> = AddressSpace::new();
+    mm.mmap_anonymous(FAULT_BASE, FAULT_PAGES * PAGE, ())
+        .unwrap();
+    mm.set_policy(FAULT_BASE, FAULT_BASE + FAULT_PAGES * PAGE, policy);
+    let mut cpu = machine.cpu(0).unwrap();
+    cpu.quiescent();
+    FaultSetup {
+        cpu,
+        mm: Box::leak(Box::new(mm)),
+        policy,
+        globals: Globals::new(topo, lists, machine.defaults(), &WEIGHTS),
+        memory,
+    }
+}
+
+/// The address of the page of decision `i`.
+#[inline(always)]
+const fn fault_addr(i: u64) -> u64 {
+    FAULT_BASE + (i % FAULT_PAGES) * PAGE
+}
+
+// The bare pick: the policy and interleave index of the page, then `policy_nodemask`.
+#[library_benchmark]
+#[bench::local(args = ("local"), setup = fault_setup)]
+#[bench::bind(args = ("bind:1-3"), setup = fault_setup)]
+#[bench::interleave(args = ("interleave:0-3"), setup = fault_setup)]
+#[bench::weighted_interleave(args = ("weighted interleave:0-3"), setup = fault_setup)]
+fn fault_pick(setup: FaultSetup) -> u64 {
+    let FaultSetup {
+        policy,
+        globals,
+        memory,
+        cpu,
+        ..
+    } = setup;
+    let this = CpuContext::task(NodeId::new(0));
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let mut cursor = InterleaveCursor::new();
+    let mut sum = 0u64;
+    for i in 0..REPS {
+        let vma = VmaPolicy::anonymous(black_box(policy), FAULT_BASE, fault_addr(i));
+        let (policy, ilx) = select::vma_policy(&globals, &vma, None, this);
+        let placement = select::policy_nodemask(
+            policy,
+            gfp,
+            ilx,
+            this.node(),
+            &mut cursor,
+            Some(memory),
+            &globals,
+        );
+        sum += placement.map_or(u64::MAX, |p| p.node().index() as u64);
+    }
+    core::mem::forget(cpu);
+    sum
+}
+
+// `select::alloc_vma`: the pick and the zonelist walk to a frame.
+#[library_benchmark]
+#[bench::local(args = ("local"), setup = fault_setup)]
+#[bench::bind(args = ("bind:1-3"), setup = fault_setup)]
+#[bench::interleave(args = ("interleave:0-3"), setup = fault_setup)]
+#[bench::weighted_interleave(args = ("weighted interleave:0-3"), setup = fault_setup)]
+fn fault_select(setup: FaultSetup) -> u64 {
+    let FaultSetup {
+        policy,
+        globals,
+        memory,
+        cpu,
+        ..
+    } = setup;
+    let this = CpuContext::task(NodeId::new(0));
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let mut cursor = InterleaveCursor::new();
+    let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(memory);
+    let mut frames = any_frame;
+    let mut sum = 0u64;
+    for i in 0..REPS {
+        let vma = VmaPolicy::anonymous(black_box(policy), FAULT_BASE, fault_addr(i));
+        let page = select::alloc_vma(&globals, &mut task, this, &vma, gfp, 0, &mut frames);
+        sum += match page {
+            Ok(Some(page)) => u64::from(*page.frame()),
+            _ => u64::MAX,
+        };
+    }
+    core::mem::forget(cpu);
+    sum
+}
+
+// `Cpu::alloc_fault`: the whole decision from an address.
+#[library_benchmark]
+#[bench::local(args = ("local"), setup = fault_setup)]
+#[bench::bind(args = ("bind:1-3"), setup = fault_setup)]
+#[bench::interleave(args = ("interleave:0-3"), setup = fault_setup)]
+#[bench::weighted_interleave(args = ("weighted interleave:0-3"), setup = fault_setup)]
+fn fault_cpu(setup: FaultSetup) -> u64 {
+    let FaultSetup {
+        mut cpu,
+        mm,
+        memory,
+        ..
+    } = setup;
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let mut cursor = InterleaveCursor::new();
+    let mut task = TaskContext::new(None, &mut cursor).with_mems_allowed(memory);
+    let mut frames = any_frame;
+    let mut sum = 0u64;
+    for i in 0..REPS {
+        let page = cpu.alloc_fault(&mut task, black_box(mm), fault_addr(i), gfp, 0, &mut frames);
+        sum += page.map_or(u64::MAX, |page| u64::from(*page.frame()));
+    }
+    // Dropping the CPU handle (unregistering its reader) is not part of a fault.
+    core::mem::forget(cpu);
+    sum
+}
+
+library_benchmark_group!(
+    name = fault,
+    benchmarks = [fault_pick, fault_select, fault_cpu]
+);
 
 // ---------------------------------------------------------------------------------------------
 // The interleave pickers themselves, on the 4 lowest nodes and on a mask spread over the
@@ -452,6 +631,7 @@ library_benchmark_group!(name = publish, benchmarks = [publish_ours, publish_bar
 main!(
     library_benchmark_groups = read,
     select_pick,
+    fault,
     interleave_pick,
     nodemask,
     bulk,
