@@ -216,12 +216,17 @@ impl<'a, 'c> Walk<'a, 'c> {
             Some(zone) if allowed(nodemask, zone) && allowed(mems_allowed, zone) => first,
             _ => match self.cache.as_mut() {
                 Some((cache, generation)) => {
-                    let key = ListKey {
-                        generation: *generation,
-                        node,
-                        kind,
-                    };
-                    cached_first_eligible(list, highest, nodemask, mems_allowed, cache, key)
+                    match near_eligible(list, first, highest, nodemask, mems_allowed) {
+                        Some(index) => index,
+                        None => {
+                            let key = ListKey {
+                                generation: *generation,
+                                node,
+                                kind,
+                            };
+                            cached_first_eligible(list, highest, nodemask, mems_allowed, cache, key)
+                        }
+                    }
                 }
                 None => {
                     // No cache (the selection layer called directly): the whole walk, inline,
@@ -337,8 +342,41 @@ fn filter<'m>(
     }
 }
 
+/// How many entries after a filtered-out first one are tried before the cache: a mask of a
+/// near node (a bind to the next node over) finds its zone among them without building the
+/// cache's combined mask and comparing it with every cached one.
+const NEAR_ENTRIES: usize = 4;
+
+/// The index of the first eligible entry among the [`NEAR_ENTRIES`] entries of `list` after
+/// `first`, if one of them is.
+#[inline(always)]
+fn near_eligible(
+    list: &Zonelist,
+    first: usize,
+    highest: ZoneType,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+) -> Option<usize> {
+    let allowed = |mask: Option<&NodeMask>, node: NodeId| mask.is_none_or(|m| m.contains(node));
+    let entries = list.as_slice();
+    let end = entries.len().min(first + 1 + NEAR_ENTRIES);
+    let mut index = first + 1;
+    while index < end {
+        let zone = entries.get(index)?;
+        if zone.zone() <= highest
+            && allowed(nodemask, zone.node())
+            && allowed(mems_allowed, zone.node())
+        {
+            return Some(index);
+        }
+        index += 1;
+    }
+    None
+}
+
 /// The index of the first eligible entry of `list` from the CPU's cache (where `key` names
-/// `list`), for a walk whose first entry at or below the highest zone is filtered out.
+/// `list`), for a walk whose first entry at or below the highest zone is filtered out and
+/// whose near entries are too.
 #[inline(never)]
 fn cached_first_eligible(
     list: &Zonelist,
