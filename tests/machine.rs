@@ -35,15 +35,30 @@ fn frames(full: &str) -> impl FnMut(NodeId, ZoneType, u32, GfpFlags) -> Option<N
     move |node, _, _, _| (!full.contains(node)).then_some(node)
 }
 
+/// The distances of nodes placed on a line at `positions` (10 per step), as a `dist=` word.
+fn line(positions: &[u32]) -> String {
+    let row = |i: u32| {
+        let cells: Vec<String> = positions
+            .iter()
+            .map(|&j| (10 + 10 * i.abs_diff(j)).to_string())
+            .collect();
+        cells.join(",")
+    };
+    let rows: Vec<String> = positions.iter().map(|&i| row(i)).collect();
+    format!("dist={}", rows.join("/"))
+}
+
 /// The regression of a zone cache keyed by the zonelist's address: after a rebuild, a new
 /// set of lists often lands where the old one was, and an answer cached for the old lists
-/// came back for the new ones (a bind to `{1}` went to node 2, outside its nodes). Keyed by
-/// the machine's generation, the cache never answers for lists it did not see.
+/// came back for the new ones (a bind to `{1}` went elsewhere, outside its nodes). Keyed by
+/// the machine's generation, the cache never answers for lists it did not see. Node 1 is
+/// far down node 0's lists in both layouts (the last of eight, then the sixth), beyond the
+/// few entries a walk tries before it asks the cache.
 #[test]
 fn a_rebuilt_state_is_never_answered_from_the_old_zone_cache() {
-    let a = "nodes=4 cpus=0,1 mem=256 dist=10,30,20,40/30,10,40,20/20,40,10,30/40,20,30,10";
-    let b = "nodes=4 cpus=0,1 mem=256 dist=10,20,30,40/20,10,20,30/30,20,10,20/40,30,20,10";
-    let machine = machine(a);
+    let a = format!("nodes=8 cpus=0 mem=256 {}", line(&[0, 7, 1, 2, 3, 4, 5, 6]));
+    let b = format!("nodes=8 cpus=0 mem=256 {}", line(&[0, 5, 1, 2, 3, 4, 6, 7]));
+    let machine = machine(&a);
     let mut cpu = machine.cpu(0).unwrap();
     let bind = policy("bind:1");
     let mut cursor = InterleaveCursor::new();
@@ -52,18 +67,23 @@ fn a_rebuilt_state_is_never_answered_from_the_old_zone_cache() {
         let mut task = TaskContext::new(bind.as_ref(), &mut cursor);
         let page = cpu.alloc_pages(&mut task, gfp, 0, &mut frames("")).unwrap();
         assert_eq!(page.node(), n(1), "round {round}");
-        let spec = if round % 2 == 0 { b } else { a };
+        let spec = if round % 2 == 0 { &b } else { &a };
         machine.update_topology(Topology::from_nodes_spec(spec).unwrap());
     }
 }
 
-/// After a hotplug that gives node 3 memory, a bind to node 3 finds it (a stale cache would
-/// have answered "no eligible zone" from the lists built when node 3 had none).
+/// After a hotplug that gives node 7 memory, a bind to node 7 finds it (a stale cache would
+/// have answered from the lists built when node 7 had none: "no eligible zone", or the
+/// position past their end, which is another node's in the new lists). Node 7 is sixth in
+/// node 0's lists, beyond the entries a walk tries before it asks the cache.
 #[test]
 fn a_node_that_gains_memory_is_found_after_the_rebuild() {
-    let machine = machine("nodes=4 cpus=0,1,3 mem=256,256,256,0");
+    let dist = line(&[0, 1, 2, 3, 4, 6, 7, 5]);
+    let machine = machine(&format!(
+        "nodes=8 cpus=0,7 mem=256,256,256,256,256,256,256,0 {dist}"
+    ));
     let mut cpu = machine.cpu(0).unwrap();
-    let bind = policy("bind:3");
+    let bind = policy("bind:7");
     let mut cursor = InterleaveCursor::new();
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
     let mut task = TaskContext::new(bind.as_ref(), &mut cursor);
@@ -71,11 +91,12 @@ fn a_node_that_gains_memory_is_found_after_the_rebuild() {
         cpu.alloc_pages(&mut task, gfp, 0, &mut frames("")).err(),
         Some(Error::NoMemory)
     );
-    machine.update_topology(Topology::from_nodes_spec("nodes=4 cpus=0,1,3 mem=256").unwrap());
+    let grown = format!("nodes=8 cpus=0,7 mem=256 {dist}");
+    machine.update_topology(Topology::from_nodes_spec(&grown).unwrap());
     let mut task = TaskContext::new(bind.as_ref(), &mut cursor);
     let page = cpu.alloc_pages(&mut task, gfp, 0, &mut frames("")).unwrap();
-    assert_eq!(page.node(), n(3));
-    assert_eq!(machine.weights().memory_nodes(), NodeMask::first_n(4));
+    assert_eq!(page.node(), n(7));
+    assert_eq!(machine.weights().memory_nodes(), NodeMask::first_n(8));
 }
 
 /// Every entry point answers what the layer below answers for the same inputs, in every
