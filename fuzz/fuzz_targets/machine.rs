@@ -17,6 +17,7 @@ use mempolicy::machine::Machine;
 use mempolicy::policy::{parse_mpol, Mempolicy, Mode};
 use mempolicy::select::FrameSource;
 use mempolicy::topology::Topology;
+use mempolicy::zonelist;
 use mempolicy::{Error, NodeId, NodeMask};
 
 const PAGE: u64 = 4096;
@@ -276,12 +277,17 @@ fuzz_target!(|ops: Vec<Op>| {
                     .map(|p| p.into_frame());
                 check_served(result, gfp, &memory);
                 // A private range's bind (or, without one, the task's) never leaves its
-                // nodes for the zones policies apply to, within the cpuset.
-                if let Ok((node, zone)) = result {
+                // nodes for the zones policies apply to, within the cpuset. Whether the
+                // request's zones are policied depends on the bind's nodes as Linux's
+                // `apply_policy_zone` says: nodes that lost all their memory to hotplug
+                // restrict only movable requests.
+                if let Ok((node, _)) = result {
                     let governing = if shared { None } else { own.or(task_policy) };
                     if let Some(p) = governing {
+                        let highest = gfp::highest_zone(gfp).expect("served with valid flags");
                         let policied =
-                            zone >= ZoneType::Normal && !gfp.contains(GfpFlags::THISNODE);
+                            zonelist::apply_policy_zone(p.nodes(), highest, &frames.topology)
+                                && !gfp.contains(GfpFlags::THISNODE);
                         if p.mode() == Mode::Bind
                             && policied
                             && p.nodes().intersects(&mems)
@@ -359,10 +365,18 @@ fuzz_target!(|ops: Vec<Op>| {
                 if let Ok(filled) = result {
                     assert_eq!(filled, out.iter().filter(|f| f.is_some()).count());
                     if before.is_some() {
-                        assert_eq!(out.first().copied().flatten(), before, "a filled slot changed");
+                        assert_eq!(
+                            out.first().copied().flatten(),
+                            before,
+                            "a filled slot changed"
+                        );
                     }
                     for page in out.iter().skip(usize::from(before.is_some())).flatten() {
-                        assert_eq!(*page.frame(), (page.node(), page.zone()), "a page mislabelled");
+                        assert_eq!(
+                            *page.frame(),
+                            (page.node(), page.zone()),
+                            "a page mislabelled"
+                        );
                         check_served(Ok(page.into_frame()), gfp, &memory);
                     }
                 }

@@ -302,29 +302,37 @@ pub fn parse_pagebytes(s: &[u8]) -> Option<u64> {
 }
 
 /// Prints a nodelist of user-buffer words the oracle's way (`none` when empty).
+///
+/// Skips whole words at a time, so that a large, mostly empty buffer costs one test per word.
 pub fn format_nodelist(words: &[u64]) -> String {
-    let mut out = String::new();
     let bits = words.len() as u64 * 64;
-    let test = |i: u64| words[(i / 64) as usize] & (1 << (i % 64)) != 0;
-    let mut i = 0;
-    while i < bits {
-        if test(i) {
-            let mut j = i;
-            while j + 1 < bits && test(j + 1) {
-                j += 1;
+    // The first bit at or after `from` that is set (`set`) or clear (`!set`), else `bits`.
+    let next = |from: u64, set: bool| -> u64 {
+        let mut i = from;
+        while i < bits {
+            let word = words[(i / 64) as usize];
+            let word = if set { word } else { !word };
+            let rest = word >> (i % 64);
+            if rest != 0 {
+                return i + u64::from(rest.trailing_zeros());
             }
-            if !out.is_empty() {
-                out.push(',');
-            }
-            if j > i {
-                out.push_str(&format!("{i}-{j}"));
-            } else {
-                out.push_str(&i.to_string());
-            }
-            i = j + 1;
-        } else {
-            i += 1;
+            i = (i / 64 + 1) * 64;
         }
+        bits
+    };
+    let mut out = String::new();
+    let mut i = next(0, true);
+    while i < bits {
+        let end = next(i, false);
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if end - 1 > i {
+            out.push_str(&format!("{i}-{}", end - 1));
+        } else {
+            out.push_str(&i.to_string());
+        }
+        i = next(end, true);
     }
     if out.is_empty() {
         out.push_str("none");
@@ -398,6 +406,71 @@ mod tests {
         );
         assert_eq!(format_mode(2 | 1 << 13), "BIND|NUMA_BALANCING");
         assert_eq!(format_nodelist(&[0b1011]), "0-1,3");
+        assert_eq!(format_nodelist(&[]), "none");
+        assert_eq!(format_nodelist(&[0, 0, 0]), "none");
+        assert_eq!(format_nodelist(&[u64::MAX, 1]), "0-64");
+        assert_eq!(format_nodelist(&[1 << 63, 0, 1]), "63,128");
+        assert_eq!(format_nodelist(&[0, 1 << 63, 3]), "127-129");
+        assert_eq!(format_nodelist(&[u64::MAX; 3]), "0-191");
+        assert_eq!(format_nodelist(&[0, 0, 1 << 63]), "191");
         assert_eq!(parse_pagebytes(b"0+100"), Some(100));
+    }
+
+    /// The nodelist of `words` found one bit at a time.
+    fn nodelist_bit_by_bit(words: &[u64]) -> String {
+        let set: Vec<u64> = (0..words.len() as u64 * 64)
+            .filter(|&i| words[(i / 64) as usize] & (1 << (i % 64)) != 0)
+            .collect();
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for i in set {
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == i => *last = i,
+                _ => runs.push((i, i)),
+            }
+        }
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(",")
+        }
+    }
+
+    #[test]
+    fn nodelist_word_skipping_matches_bit_by_bit() {
+        // Words mostly empty, full, or sparse, so that runs start, end and cross word edges.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let len = (random() % 6) as usize;
+            let words: Vec<u64> = (0..len)
+                .map(|_| match random() % 5 {
+                    0 => 0,
+                    1 => u64::MAX,
+                    2 => random() & random() & random(),
+                    3 => !(1 << (random() % 64)),
+                    _ => random(),
+                })
+                .collect();
+            assert_eq!(
+                format_nodelist(&words),
+                nodelist_bit_by_bit(&words),
+                "{words:x?}"
+            );
+        }
     }
 }
