@@ -24,6 +24,11 @@
 //! where Linux keeps partial work (documented on the function, e.g.
 //! [`set_mempolicy_home_node`](crate::abi::set_mempolicy_home_node)).
 //!
+//! The fuzz targets in `fuzz/` (node lists, `mpol=` strings, the system calls, the range map,
+//! bulk plans, the firmware tables, the kernel-facing layer and the simulator) check the same
+//! with overflow checks on; each has run 10 million executions without a finding (the
+//! campaign in `fuzz/README.md`).
+//!
 //! # Lock-free reads
 //!
 //! Shared state that every CPU reads is replaced whole by writers and read without locks,
