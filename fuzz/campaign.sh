@@ -22,19 +22,9 @@ if ! [[ "$runs" =~ ^[0-9]+$ ]]; then
     exit 2
 fi
 
-if [[ $# -gt 0 ]]; then
-    targets=("$@")
-else
-    mapfile -t targets < <(cargo +nightly fuzz list)
-fi
-
-extra_args() {
-    case "$1" in
-        mpolsim) echo "-max_len=2048" ;;
-        acpi) echo "-max_len=12288" ;;
-        *) echo "" ;;
-    esac
-}
+# shellcheck source=common.sh
+source ./common.sh
+select_targets "$@"
 
 # The build options of a target, and the target directory that keeps those builds apart.
 build_args() {

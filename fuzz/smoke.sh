@@ -21,29 +21,9 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
     exit 2
 fi
 
-if ! cargo +nightly --version >/dev/null 2>&1; then
-    echo "smoke.sh: needs a nightly toolchain (rustup toolchain install nightly)" >&2
-    exit 2
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "smoke.sh: installing cargo-fuzz" >&2
-    cargo install cargo-fuzz --locked || cargo install cargo-fuzz
-fi
-
-if [[ $# -gt 0 ]]; then
-    targets=("$@")
-else
-    mapfile -t targets < <(cargo +nightly fuzz list)
-fi
-
-# Per-target libFuzzer options: the simulator runs whole scripts, so keep them short.
-extra_args() {
-    case "$1" in
-        mpolsim) echo "-max_len=2048" ;;
-        acpi) echo "-max_len=12288" ;;
-        *) echo "" ;;
-    esac
-}
+# shellcheck source=common.sh
+source ./common.sh
+select_targets "$@"
 
 cargo +nightly fuzz build
 
