@@ -105,6 +105,17 @@ fn raw_weights() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![small, any]
 }
 
+/// The model of a static weighted pick: every node of `set` repeated `weight(node)` times, in
+/// order, and the entry at `ilx` modulo the length.
+fn expanded_pick(set: &BTreeSet<u16>, weight: impl Fn(u16) -> u8, ilx: u64) -> Option<NodeId> {
+    let expanded: Vec<u16> = set
+        .iter()
+        .flat_map(|&node| core::iter::repeat_n(node, weight(node).into()))
+        .collect();
+    let len = u64::try_from(expanded.len()).ok().filter(|&n| n > 0)?;
+    Some(NodeId::new(expanded[(ilx % len) as usize].into()))
+}
+
 proptest! {
     #[test]
     fn interleave_nid_is_index_into_sorted_nodes(set in node_set(), ilx in any::<u64>()) {
@@ -125,15 +136,7 @@ proptest! {
         ilx in any::<u64>(),
     ) {
         let nodes = to_mask(&set);
-        let expanded: Vec<u16> = set
-            .iter()
-            .flat_map(|&node| core::iter::repeat_n(node, weights[node as usize].into()))
-            .collect();
-        let expected = if expanded.is_empty() {
-            None
-        } else {
-            Some(NodeId::new(expanded[(ilx % expanded.len() as u64) as usize].into()))
-        };
+        let expected = expanded_pick(&set, |node| weights[usize::from(node)], ilx);
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
     }
 
@@ -147,15 +150,7 @@ proptest! {
     ) {
         let nodes = to_mask(&set);
         let weight = |node: u16| weights.get(usize::from(node)).map_or(1, |&w| w.max(1));
-        let expanded: Vec<u16> = set
-            .iter()
-            .flat_map(|&node| core::iter::repeat_n(node, weight(node).into()))
-            .collect();
-        let expected = if expanded.is_empty() {
-            None
-        } else {
-            Some(NodeId::new(expanded[(ilx % expanded.len() as u64) as usize].into()))
-        };
+        let expected = expanded_pick(&set, weight, ilx);
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
         let closure = |node: NodeId| weights.get(node.index()).copied().unwrap_or(1);
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &closure), expected);
