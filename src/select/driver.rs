@@ -210,10 +210,10 @@ impl<'a, 'c> Walk<'a, 'c> {
         };
         let mems_allowed = self.mems_allowed;
         let first = list.first_at_or_below(highest);
-        let allowed =
-            |mask: Option<&NodeMask>, zone: &ZoneRef| mask.is_none_or(|m| m.contains(zone.node()));
         let start = match list.as_slice().get(first) {
-            Some(zone) if allowed(nodemask, zone) && allowed(mems_allowed, zone) => first,
+            Some(zone) if allows(nodemask, zone.node()) && allows(mems_allowed, zone.node()) => {
+                first
+            }
             _ => match self.cache.as_mut() {
                 Some((cache, generation)) => {
                     match near_eligible(list, first, highest, nodemask, mems_allowed) {
@@ -231,15 +231,14 @@ impl<'a, 'c> Walk<'a, 'c> {
                 None => {
                     // No cache (the selection layer called directly): the whole walk, inline,
                     // from the entry after the first (which the filter leaves out).
-                    let mut combined = NodeMask::new();
-                    let filter = filter(nodemask, mems_allowed, &mut combined);
-                    for zone in list.iter_from(first + 1, highest, filter) {
-                        if let Some(frame) = frames.take(zone.node(), zone.zone(), self.order, gfp)
-                        {
-                            return Ok(Some(Page::new(frame, zone, gfp)));
-                        }
-                    }
-                    return Ok(None);
+                    let rest = Rest {
+                        list,
+                        from: first + 1,
+                        order: self.order,
+                        gfp,
+                        highest,
+                    };
+                    return Ok(walk_from(rest, nodemask, mems_allowed, frames));
                 }
             },
         };
@@ -342,6 +341,12 @@ fn filter<'m>(
     }
 }
 
+/// Whether `mask` (none: no restriction) lets a walk take memory of `node`.
+#[inline(always)]
+fn allows(mask: Option<&NodeMask>, node: NodeId) -> bool {
+    mask.is_none_or(|m| m.contains(node))
+}
+
 /// How many entries after a filtered-out first one are tried before the cache: a mask of a
 /// near node (a bind to the next node over) finds its zone among them without building the
 /// cache's combined mask and comparing it with every cached one.
@@ -357,15 +362,14 @@ fn near_eligible(
     nodemask: Option<&NodeMask>,
     mems_allowed: Option<&NodeMask>,
 ) -> Option<usize> {
-    let allowed = |mask: Option<&NodeMask>, node: NodeId| mask.is_none_or(|m| m.contains(node));
     let entries = list.as_slice();
     let end = entries.len().min(first + 1 + NEAR_ENTRIES);
     let mut index = first + 1;
     while index < end {
         let zone = entries.get(index)?;
         if zone.zone() <= highest
-            && allowed(nodemask, zone.node())
-            && allowed(mems_allowed, zone.node())
+            && allows(nodemask, zone.node())
+            && allows(mems_allowed, zone.node())
         {
             return Some(index);
         }
@@ -401,9 +405,24 @@ struct Rest<'l> {
     highest: ZoneType,
 }
 
-/// The rest of an attempt whose first eligible zone gave nothing.
+/// The rest of an attempt whose first eligible zone gave nothing: [`walk_from`], out of
+/// line.
 #[inline(never)]
 fn walk_rest<F>(
+    rest: Rest<'_>,
+    nodemask: Option<&NodeMask>,
+    mems_allowed: Option<&NodeMask>,
+    frames: &mut F,
+) -> Option<Page<F::Frame>>
+where
+    F: FrameSource + ?Sized,
+{
+    walk_from(rest, nodemask, mems_allowed, frames)
+}
+
+/// The first page the entries of `rest` give, filtered by `nodemask` and `mems_allowed`.
+#[inline(always)]
+fn walk_from<F>(
     rest: Rest<'_>,
     nodemask: Option<&NodeMask>,
     mems_allowed: Option<&NodeMask>,
