@@ -62,6 +62,7 @@ FUNCTIONS = {
     "read_plain": "read",
     "read_weight": "read",
     "pick": "pick",
+    "pick_array": "pick/array",
     "interleave_static": "interleave/static",
     "weighted_static": "interleave/weighted_static",
     "interleave_dynamic": "interleave/dynamic",

@@ -13,10 +13,11 @@ use core::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mempolicy::gfp::{GfpFlags, ZoneType};
-use mempolicy::interleave::{InterleaveCursor, NO_INTERLEAVE_INDEX};
+use mempolicy::interleave::{InterleaveCursor, WeightSource, NO_INTERLEAVE_INDEX};
 use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
 use mempolicy::select::{self, CpuContext, Globals, Placement, TaskContext};
 use mempolicy::topology::Topology;
+use mempolicy::weights::WeightTable;
 use mempolicy::zonelist::{ZonelistKind, Zonelists};
 use mempolicy::{NodeId, NodeMask};
 
@@ -53,12 +54,60 @@ fn digest(placement: mempolicy::Result<Placement>) -> u64 {
     }
 }
 
+/// Runs the pick of every case in `cases`, 1000 per iteration, as `pick/<name><suffix>`.
+fn pick_group<W>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    cases: &[(&str, Mempolicy, u64)],
+    suffix: &str,
+    globals: &Globals<'_, W>,
+) where
+    W: WeightSource + ?Sized,
+{
+    let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
+    let node = NodeId::new(0);
+    for (name, policy, ilx) in cases {
+        let mut cursor = InterleaveCursor::new();
+        let mut ilx = *ilx;
+        group.bench_function(format!("{name}{suffix}"), |b| {
+            b.iter(|| {
+                let (policy, gfp) = black_box((policy, gfp));
+                (0..BATCH)
+                    .map(|_| {
+                        if ilx != NO_INTERLEAVE_INDEX {
+                            ilx += 1;
+                        }
+                        let placement = select::policy_nodemask(
+                            policy,
+                            gfp,
+                            ilx,
+                            node,
+                            &mut cursor,
+                            None,
+                            globals,
+                        );
+                        digest(placement)
+                    })
+                    .fold(0, u64::wrapping_add)
+            })
+        });
+    }
+}
+
+/// The picks with the weights of a live `WeightTable`, read through a CPU's reader as the
+/// kernel-facing layer reads them (`pick/<mode>`), and the weighted picks with the weights in
+/// a plain array of the embedder's (`pick/<mode>_array`).
 fn picks(c: &mut Criterion) {
     let topo = Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap();
     let lists = Zonelists::build(&topo);
     let defaults = PolicyDefaults::new();
     let weights = [3u8, 1, 2, 1];
-    let machine = Globals::new(&topo, &lists, &defaults, &weights);
+    let table = WeightTable::new(*topo.memory_nodes());
+    for (i, w) in weights.iter().enumerate() {
+        table.set_weight(NodeId::new(i), *w).unwrap();
+    }
+    let mut reader = table.reader();
+    reader.quiescent();
+    table.reclaim();
     let ctx = NodeContext::unrestricted(*topo.memory_nodes());
     let make = |mode: Mode, nodes: &str| {
         let nodes: NodeMask = nodes.parse().unwrap();
@@ -90,36 +139,17 @@ fn picks(c: &mut Criterion) {
             NO_INTERLEAVE_INDEX,
         ),
     ];
+    let mut group = c.benchmark_group("pick");
+    reader.with_view(|view| {
+        let globals = Globals::new(&topo, &lists, &defaults, view);
+        pick_group(&mut group, &cases, "", &globals);
+    });
+    // Behind `black_box`, so that the compiler cannot fold the constant weights into the pick.
+    let globals = Globals::new(&topo, &lists, &defaults, black_box(&weights));
+    pick_group(&mut group, &cases[7..], "_array", &globals);
+    // The whole task path with no task policy: the per-node boot policy.
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
     let node = NodeId::new(0);
-    let mut group = c.benchmark_group("pick");
-    for (name, policy, ilx) in &cases {
-        let mut cursor = InterleaveCursor::new();
-        let mut ilx = *ilx;
-        group.bench_function(*name, |b| {
-            b.iter(|| {
-                let (policy, gfp) = black_box((policy, gfp));
-                (0..BATCH)
-                    .map(|_| {
-                        if ilx != NO_INTERLEAVE_INDEX {
-                            ilx += 1;
-                        }
-                        let placement = select::policy_nodemask(
-                            policy,
-                            gfp,
-                            ilx,
-                            node,
-                            &mut cursor,
-                            None,
-                            &machine,
-                        );
-                        digest(placement)
-                    })
-                    .fold(0, u64::wrapping_add)
-            })
-        });
-    }
-    // The whole task path with no task policy: the per-node boot policy.
     let mut cursor = InterleaveCursor::new();
     let mut task = TaskContext::new(None, &mut cursor);
     let cpu = CpuContext::task(node);
@@ -127,7 +157,7 @@ fn picks(c: &mut Criterion) {
         b.iter(|| {
             let (cpu, gfp) = black_box((cpu, gfp));
             (0..BATCH)
-                .map(|_| digest(select::pick_alloc(&machine, &mut task, cpu, gfp)))
+                .map(|_| digest(select::pick_alloc(&globals, &mut task, cpu, gfp)))
                 .fold(0, u64::wrapping_add)
         })
     });

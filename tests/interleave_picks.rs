@@ -3,7 +3,13 @@
 
 use std::collections::BTreeSet;
 
+use mempolicy::gfp::GfpFlags;
 use mempolicy::interleave::{self, InterleaveCursor, InterleaveMode, Uniform};
+use mempolicy::policy::{Mempolicy, Mode, ModeFlags, NodeContext, PolicyDefaults};
+use mempolicy::select::{self, Globals};
+use mempolicy::topology::Topology;
+use mempolicy::weights::WeightTable;
+use mempolicy::zonelist::Zonelists;
 use mempolicy::{NodeId, NodeMask, MAX_NUMNODES};
 use proptest::prelude::*;
 
@@ -154,6 +160,51 @@ proptest! {
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
         let closure = |node: NodeId| weights.get(node.index()).copied().unwrap_or(1);
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &closure), expected);
+    }
+
+    /// The same picks with the weights in a published table, which keeps the eight lowest
+    /// weights ready for the word-at-a-time path, straight and through the allocation pick
+    /// (`policy_nodemask`) of a weighted interleave policy.
+    #[test]
+    fn weighted_static_picks_from_a_table_are_index_into_expanded_weights(
+        set in prop::collection::btree_set(0u16..8, 1..9),
+        weights in prop_oneof![
+            prop::collection::vec(1u8..=16, 8),
+            prop::collection::vec(1u8..=40, 8),
+        ],
+        ilx in prop_oneof![0u64..1000, any::<u32>().prop_map(u64::from), any::<u64>()],
+    ) {
+        let topology = Topology::from_nodes_spec("nodes=8 cpus=0,1 mem=64").unwrap();
+        let lists = Zonelists::build(&topology);
+        let defaults = PolicyDefaults::new();
+        let table = WeightTable::new(*topology.memory_nodes());
+        for (i, &w) in weights.iter().enumerate() {
+            table.set_weight(NodeId::new(i), w).unwrap();
+        }
+        let mut reader = table.reader();
+        reader.quiescent();
+        let nodes = to_mask(&set);
+        let ctx = NodeContext::unrestricted(*topology.memory_nodes());
+        let policy = Mempolicy::create(Mode::WeightedInterleave, ModeFlags::empty(), &nodes, &ctx)
+            .unwrap()
+            .unwrap();
+        let expected = expanded_pick(&set, |node| weights[usize::from(node)], ilx);
+        let (direct, placed) = reader.with_view(|view| {
+            let globals = Globals::new(&topology, &lists, &defaults, view);
+            let placed = select::policy_nodemask(
+                &policy,
+                GfpFlags::GFP_HIGHUSER_MOVABLE,
+                ilx,
+                NodeId::new(0),
+                &mut InterleaveCursor::new(),
+                None,
+                &globals,
+            )
+            .map(|placement| placement.node());
+            (interleave::weighted_interleave_nid(&nodes, ilx, view), placed)
+        });
+        prop_assert_eq!(direct, expected);
+        prop_assert_eq!(placed.ok(), expected);
     }
 
     /// From a fresh cursor, the k-th dynamic pick is the static pick for index k.

@@ -5,6 +5,8 @@
 //! A static pick depends only on the mask, the weights and the index, never on the task's
 //! cursor, so the same page of the same mapping always lands on the same node.
 
+use core::num::NonZeroU64;
+
 use super::weights::{effective, WeightSource};
 use crate::nodemask::remainder;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
@@ -70,8 +72,8 @@ where
             if first == 0 {
                 return None;
             }
-            if let Some(node) = weighted_in_low_byte(first, ilx, weights.first_eight()) {
-                return Some(node);
+            if let Some(eight) = weights.small_first_eight() {
+                return Some(weighted_in_low_byte(first, ilx, eight));
             }
         }
         return weighted_in_first_word(first, ilx, weights);
@@ -104,8 +106,6 @@ where
 const ONES: u64 = 0x0101_0101_0101_0101;
 /// Every byte 0x80.
 const HIGHS: u64 = 0x8080_8080_8080_8080;
-/// Every byte 0x7f.
-const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// Entry `byte`: 0xff in byte `i` for every bit `i` of `byte`.
 const BYTE_SPREAD: [u64; 256] = {
@@ -126,41 +126,28 @@ const BYTE_SPREAD: [u64; 256] = {
     table
 };
 
-/// [`weighted_interleave_nid`] for a non-empty mask of nodes below 8 (the bits of `byte`)
-/// whose weights are at most 31 and add up to at most 127, or `None` otherwise. `eight` holds
-/// the weights of nodes 0-7 ([`WeightSource::first_eight`]).
+/// [`weighted_interleave_nid`] for a non-empty mask of nodes below 8 (the bits of `byte`),
+/// given `eight`, the small weights of nodes 0-7 ([`WeightSource::small_first_eight`]).
 ///
-/// The weights of the mask's nodes sit in one word, a byte each (others 0, a 0 read as 1); one
-/// multiplication turns them into running totals (at most 8 × 31 = 248, so no byte
-/// overflows), and one subtraction compares every total with the target at once (which needs
-/// totals below 128): the node is the first whose running total exceeds the target, and nodes
-/// outside the mask never are.
+/// The weights of the mask's nodes sit in one word, a byte each (the others cleared); one
+/// multiplication turns them into running totals, and one subtraction compares every total
+/// with the target at once: the node is the first whose running total exceeds the target.
+/// Both need totals below 128, which small weights guarantee; nodes outside the mask add
+/// nothing and never become the pick.
 #[inline(always)]
-pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: u64) -> Option<NodeId> {
+pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: NonZeroU64) -> NodeId {
     let spread = BYTE_SPREAD
         .get((byte & 0xff) as usize)
         .copied()
         .unwrap_or(0);
-    let weights = eight & spread;
-    // 0x80 in the bytes that are not 0.
-    let nonzero = (((weights & LOWS) + LOWS) | weights) & HIGHS;
-    // A 0 weight of a node of the mask reads as 1.
-    let weights = weights | (spread & ONES & !(nonzero >> 7));
-    if weights & !(ONES * 0x1f) != 0 {
-        return None;
-    }
-    let running = weights.wrapping_mul(ONES);
-    let total = (running >> 56) as u32;
-    if total > 0x7f {
-        return None;
-    }
-    let target = remainder(ilx, total);
+    let running = (eight.get() & spread).wrapping_mul(ONES);
+    let target = remainder(ilx, (running >> 56) as u32);
     // 0x80 in the bytes whose running total is at most the target: (target | 0x80) - total
     // never borrows from the next byte, both being below 0x80.
     let at_most = (((u64::from(target) * ONES) | HIGHS).wrapping_sub(running)) & HIGHS;
     // Running totals only grow: those bytes are the lowest ones, and the node is the next.
     let below = ((at_most >> 7).wrapping_mul(ONES) >> 56) as u32;
-    Some(NodeId::of_first_word(below))
+    NodeId::of_first_word(below)
 }
 
 /// [`weighted_interleave_nid`] for a mask whose nodes are all below 64 (the bits of `word`):

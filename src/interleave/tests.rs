@@ -162,3 +162,42 @@ fn weighted_plan_fills_capacity_without_dropping_steps() {
         "whole rounds: next node, full weight"
     );
 }
+
+/// What [`WeightSource::small_first_eight`] means, one byte at a time.
+fn small_model(raw: u64) -> Option<u64> {
+    let bytes = raw.to_le_bytes();
+    if bytes.iter().any(|&b| b > 31) {
+        return None;
+    }
+    let effective = bytes.map(|b| b.max(1));
+    let total: u32 = effective.iter().map(|&b| u32::from(b)).sum();
+    (total <= 127).then(|| u64::from_le_bytes(effective))
+}
+
+#[test]
+fn small_first_eight_matches_the_bytewise_model() {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut cases = alloc::vec![0, u64::MAX, 0x1f1f_1f1f_1f1f_1f1f, 0x0f0f_0f0f_0f0f_0f10];
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Bytes of 0-31 mostly (small totals), some of 0-63, some raw.
+        cases.extend([
+            x & 0x0707_0707_0707_0707,
+            x & 0x1f1f_1f1f_1f1f_1f1f,
+            x & 0x3f3f_3f3f_3f3f_3f3f,
+            x,
+        ]);
+        // One byte at a time moved across the limits.
+        cases.push((x & 0x0f0f_0f0f_0f0f_0f0f) | (u64::from(x as u8 >> 3) << (8 * (x >> 61))));
+    }
+    for raw in cases {
+        let source = raw.to_le_bytes();
+        assert_eq!(
+            source.small_first_eight().map(|w| w.get()),
+            small_model(raw),
+            "{raw:#018x}"
+        );
+    }
+}

@@ -6,6 +6,8 @@
 //! plain array or slice, a closure over the embedder's table, or [`Uniform`] (every weight 1,
 //! what Linux uses while no table is published).
 
+use core::num::NonZeroU64;
+
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
 /// A per-node weight lookup for weighted interleave (Linux: `get_il_weight`).
@@ -60,6 +62,56 @@ pub trait WeightSource {
         }
         word
     }
+
+    /// Returns the weights of nodes 0-7 as the pickers read them (0 read as 1), node `i`'s in
+    /// byte `i`, when none is above 31 and they add up to at most 127; `None` otherwise.
+    ///
+    /// Then the static weighted pick from any mask of nodes below 8 is a few word operations
+    /// (running totals by one multiplication, all compared with the target at once), with no
+    /// check left on the pick's path. The default derives it from
+    /// [`WeightSource::first_eight`]; a table computes it once, when it is built.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::interleave::{Uniform, WeightSource};
+    /// let small = [3u8, 0, 2].small_first_eight().map(|w| w.get());
+    /// assert_eq!(small, Some(0x0101_0101_0102_0103)); // the 0 reads as 1
+    /// assert_eq!([30u8, 30, 30, 30, 9].small_first_eight(), None); // 129 in all
+    /// assert_eq!([32u8].small_first_eight(), None); // above 31
+    /// assert_eq!(Uniform.small_first_eight().map(|w| w.get()), Some(0x0101_0101_0101_0101));
+    /// ```
+    #[inline]
+    fn small_first_eight(&self) -> Option<NonZeroU64> {
+        small_eight(self.first_eight())
+    }
+}
+
+/// Every byte 0x01.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// Every byte 0x7f.
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+/// Every byte 0x80.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The weights of eight nodes, a byte each (`raw`, as [`WeightSource::first_eight`] gives
+/// them), with 0 read as 1, if none is above 31 and they add up to at most 127 (see
+/// [`WeightSource::small_first_eight`]).
+#[inline]
+pub(crate) const fn small_eight(raw: u64) -> Option<NonZeroU64> {
+    // Above 31 a byte alone could carry into the next one below; such weights are never small.
+    if raw & (ONES * 0xe0) != 0 {
+        return None;
+    }
+    // 1 in the bytes that are not 0 (no byte is above 0x7f, so the addition carries nowhere).
+    let nonzero = ((raw + LOWS) & HIGHS) >> 7;
+    let weights = raw + (nonzero ^ ONES);
+    // Every byte is at most 31, so no running total (at most 8 x 31) carries into the next
+    // byte, and the top byte is the total.
+    let total = weights.wrapping_mul(ONES) >> 56;
+    if total > 0x7f {
+        return None;
+    }
+    NonZeroU64::new(weights)
 }
 
 /// Every node weighs 1 (Linux: `wi_state == NULL`, the state before any weight is set).
@@ -78,7 +130,12 @@ impl WeightSource for Uniform {
 
     #[inline]
     fn first_eight(&self) -> u64 {
-        0x0101_0101_0101_0101
+        ONES
+    }
+
+    #[inline]
+    fn small_first_eight(&self) -> Option<NonZeroU64> {
+        NonZeroU64::new(ONES)
     }
 }
 

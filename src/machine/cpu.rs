@@ -475,11 +475,11 @@ fn served<T>(walk: Result<Option<Page<T>>>) -> Result<Page<T>> {
 }
 
 /// The placement of an allocation with no policy at `node` (Linux: `__alloc_pages_node`).
-fn local_placement(
-    globals: &Globals<'_, WeightView<'_>>,
+fn local_placement<'a>(
+    globals: &Globals<'a, WeightView<'_>>,
     gfp: GfpFlags,
     node: NodeId,
-) -> Result<select::Placement> {
+) -> Result<select::Placement<'a>> {
     let default = globals.defaults().default_policy();
     let mut cursor = InterleaveCursor::new();
     select::policy_nodemask(

@@ -502,11 +502,13 @@ impl NodeMask {
         self.nth_wrapping_wide(ilx)
     }
 
-    /// Returns the mask as a byte when every node is below 8 (the masks of most machines).
+    /// Returns the mask as a byte when it is not empty and every node is below 8 (the masks of
+    /// most machines).
     #[inline(always)]
     pub(crate) const fn low_byte(&self) -> Option<u64> {
         match self.only_first_word() {
-            Some(first) if first <= 0xff => Some(first),
+            // One comparison for both: 1..=0xff.
+            Some(first) if first.wrapping_sub(1) < 0xff => Some(first),
             _ => None,
         }
     }
@@ -525,6 +527,19 @@ impl NodeMask {
         }
         let n = remainder(ilx, count);
         Some(NodeId(bits::byte_select(entry, n) as u16))
+    }
+
+    /// [`NodeMask::nth_wrapping`] of the non-empty mask whose nodes are the bits of `byte`, as
+    /// [`NodeMask::low_byte`] gives it: the count cannot be 0, so there is no check for it
+    /// (a `byte` of 0 would give node 0).
+    #[inline(always)]
+    pub(crate) const fn nth_wrapping_in_low_byte(byte: u64, ilx: u64) -> NodeId {
+        let entry = match bits::BYTE_NODES.split_at_checked((byte & 0xff) as usize) {
+            Some((_, [entry, ..])) => *entry,
+            _ => 0,
+        };
+        let n = remainder(ilx, bits::byte_count(entry));
+        NodeId(bits::byte_select(entry, n) as u16)
     }
 
     /// Returns the first word when no node is at or above 64 (every mask of a machine with at

@@ -12,16 +12,19 @@ use crate::zonelist;
 /// Where one allocation should go (Linux: the `nid` and the nodemask `policy_nodemask`
 /// returns, with the zone bound and zonelist `prepare_alloc_pages` derives from the GFP
 /// flags, and the mode facts `alloc_pages_mpol` tests).
+///
+/// The nodemask is borrowed from the policy (`'a`), so that a placement is a few words
+/// whatever `MAX_NUMNODES`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Placement {
+pub struct Placement<'a> {
     node: NodeId,
-    nodemask: Option<NodeMask>,
+    nodemask: Option<&'a NodeMask>,
     kind: ZonelistKind,
     highest: ZoneType,
     mode: Mode,
 }
 
-impl Placement {
+impl<'a> Placement<'a> {
     /// Returns the preferred node: the zonelist of this node is walked (Linux: `nid`).
     pub const fn node(&self) -> NodeId {
         self.node
@@ -29,8 +32,8 @@ impl Placement {
 
     /// Returns the nodes the walk is restricted to, if any (Linux: the returned
     /// `nodemask_t *`).
-    pub const fn nodemask(&self) -> Option<&NodeMask> {
-        self.nodemask.as_ref()
+    pub const fn nodemask(&self) -> Option<&'a NodeMask> {
+        self.nodemask
     }
 
     /// Returns which of the node's zonelists is walked (Linux: `gfp_zonelist()`).
@@ -87,15 +90,15 @@ impl Placement {
 // Always inlined: returned through memory, the placement costs a store-forwarding stall
 // that is larger than a local pick itself; the interleave work stays out of line.
 #[inline(always)]
-pub fn policy_nodemask<W>(
-    policy: &Mempolicy,
+pub fn policy_nodemask<'p, W>(
+    policy: &'p Mempolicy,
     gfp: GfpFlags,
     ilx: u64,
     node: NodeId,
     cursor: &mut InterleaveCursor,
     mems_allowed: Option<&NodeMask>,
     globals: &Globals<'_, W>,
-) -> Result<Placement>
+) -> Result<Placement<'p>>
 where
     W: WeightSource + ?Sized,
 {
@@ -115,7 +118,7 @@ where
             }
         }
         Mode::PreferredMany => {
-            placement.nodemask = Some(*nodes);
+            placement.nodemask = Some(nodes);
             if let Some(home) = policy.home_node() {
                 placement.node = home;
             }
@@ -123,7 +126,7 @@ where
         Mode::Bind => {
             let cpuset_ok = mems_allowed.is_none_or(|allowed| nodes.intersects(allowed));
             if cpuset_ok && zonelist::apply_policy_zone(nodes, highest, globals.topology()) {
-                placement.nodemask = Some(*nodes);
+                placement.nodemask = Some(nodes);
             }
             if let Some(home) = policy.home_node() {
                 placement.node = home;
@@ -134,25 +137,30 @@ where
                 }
             }
         }
-        Mode::Interleave | Mode::WeightedInterleave => {
-            placement.node = interleave_pick(policy, ilx, node, cursor, globals.weights());
+        Mode::Interleave => {
+            placement.node =
+                interleave_pick::<false, W>(nodes, ilx, node, cursor, globals.weights());
+        }
+        Mode::WeightedInterleave => {
+            placement.node =
+                interleave_pick::<true, W>(nodes, ilx, node, cursor, globals.weights());
         }
         Mode::Local | Mode::Default => {}
     }
     Ok(placement)
 }
 
-/// The node of an interleave policy's pick: static by `ilx`, or dynamic (advancing
-/// `cursor`) for [`NO_INTERLEAVE_INDEX`]; `node` if the policy has no nodes (Linux:
-/// `interleave_nodes`, `interleave_nid`, `weighted_interleave_nodes`,
-/// `weighted_interleave_nid`).
+/// The node of an interleave policy's pick (`WEIGHTED`: a weighted interleave policy's) from
+/// the policy's `nodes`: static by `ilx`, or dynamic (advancing `cursor`) for
+/// [`NO_INTERLEAVE_INDEX`]; `node` if the policy has no nodes (Linux: `interleave_nodes`,
+/// `interleave_nid`, `weighted_interleave_nodes`, `weighted_interleave_nid`).
 ///
-/// A static pick from a mask of nodes below 8 (with small weights for weighted interleave: at
-/// most 31, 127 in all) is a few word operations and stays inline; everything else is out of line, so that the
-/// other modes' picks stay small.
+/// A static pick from a mask of nodes below 8 (for weighted interleave with small weights, see
+/// [`WeightSource::small_first_eight`]) is a few word operations and stays inline; everything
+/// else is out of line, so that the other modes' picks stay small.
 #[inline(always)]
-fn interleave_pick<W>(
-    policy: &Mempolicy,
+fn interleave_pick<const WEIGHTED: bool, W>(
+    nodes: &NodeMask,
     ilx: u64,
     node: NodeId,
     cursor: &mut InterleaveCursor,
@@ -161,10 +169,8 @@ fn interleave_pick<W>(
 where
     W: WeightSource + ?Sized,
 {
-    let nodes = policy.nodes();
-    let weighted = policy.mode() == Mode::WeightedInterleave;
     if ilx == NO_INTERLEAVE_INDEX {
-        let pick = if weighted {
+        let pick = if WEIGHTED {
             cursor.next_weighted(nodes, weights)
         } else {
             cursor.next_interleave(nodes)
@@ -172,16 +178,14 @@ where
         return pick.unwrap_or(node);
     }
     if let Some(byte) = nodes.low_byte() {
-        let pick = if weighted {
-            interleave::weighted_in_low_byte(byte, ilx, weights.first_eight())
-        } else {
-            NodeMask::nth_wrapping_in_byte(byte, ilx)
-        };
-        if let Some(pick) = pick {
-            return pick;
+        if !WEIGHTED {
+            return NodeMask::nth_wrapping_in_low_byte(byte, ilx);
+        }
+        if let Some(eight) = weights.small_first_eight() {
+            return interleave::weighted_in_low_byte(byte, ilx, eight);
         }
     }
-    static_pick(nodes, weighted, ilx, weights).unwrap_or(node)
+    static_pick(nodes, WEIGHTED, ilx, weights).unwrap_or(node)
 }
 
 /// The static pick of [`interleave_pick`] for every mask.
@@ -244,12 +248,12 @@ pub(super) fn highest_zone(gfp: GfpFlags) -> Result<ZoneType> {
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
 #[inline]
-pub fn pick_alloc<W>(
-    globals: &Globals<'_, W>,
-    task: &mut TaskContext<'_>,
+pub fn pick_alloc<'a, 't: 'a, W>(
+    globals: &Globals<'a, W>,
+    task: &mut TaskContext<'t>,
     cpu: CpuContext,
     gfp: GfpFlags,
-) -> Result<Placement>
+) -> Result<Placement<'a>>
 where
     W: WeightSource + ?Sized,
 {
@@ -277,13 +281,13 @@ where
 /// # Errors
 /// As [`policy_nodemask`].
 #[inline(always)]
-pub fn pick_vma<'a, W>(
+pub fn pick_vma<'a, 't: 'a, W>(
     globals: &Globals<'a, W>,
-    task: &mut TaskContext<'_>,
+    task: &mut TaskContext<'t>,
     cpu: CpuContext,
     vma: &VmaPolicy<'a>,
     gfp: GfpFlags,
-) -> Result<(Placement, u64)>
+) -> Result<(Placement<'a>, u64)>
 where
     W: WeightSource + ?Sized,
 {

@@ -22,7 +22,7 @@ fn policy(topo: &Topology, mode: Mode, nodes: &str) -> Mempolicy {
         .unwrap()
 }
 
-fn place(pol: &Mempolicy, gfp: GfpFlags, ilx: u64, node: u32) -> Placement {
+fn place(pol: &Mempolicy, gfp: GfpFlags, ilx: u64, node: u32) -> Placement<'_> {
     let (topo, lists, defaults) = setup();
     let globals = Globals::new(&topo, &lists, &defaults, &Uniform);
     let mut cursor = InterleaveCursor::new();
@@ -36,25 +36,31 @@ fn every_mode_fills_the_placement_like_policy_nodemask() {
     let gfp = GfpFlags::GFP_KERNEL;
     let nodes: NodeMask = "1-2".parse().unwrap();
 
-    let p = place(&policy(&topo, Mode::Preferred, "3"), gfp, 0, 0);
+    let pol = policy(&topo, Mode::Preferred, "3");
+    let p = place(&pol, gfp, 0, 0);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(3), None));
 
-    let p = place(&policy(&topo, Mode::PreferredMany, "1-2"), gfp, 0, 0);
+    let pol = policy(&topo, Mode::PreferredMany, "1-2");
+    let p = place(&pol, gfp, 0, 0);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(0), Some(&nodes)));
     assert!(p.is_preferred_many());
 
-    let p = place(&policy(&topo, Mode::Bind, "1-2"), gfp, 0, 0);
+    let pol = policy(&topo, Mode::Bind, "1-2");
+    let p = place(&pol, gfp, 0, 0);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(0), Some(&nodes)));
     assert!(!p.is_preferred_many());
 
-    let p = place(&policy(&topo, Mode::Interleave, "1-2"), gfp, 3, 0);
+    let pol = policy(&topo, Mode::Interleave, "1-2");
+    let p = place(&pol, gfp, 3, 0);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(2), None));
     assert!(p.is_interleave());
 
-    let p = place(&policy(&topo, Mode::WeightedInterleave, "1-2"), gfp, 4, 0);
+    let pol = policy(&topo, Mode::WeightedInterleave, "1-2");
+    let p = place(&pol, gfp, 4, 0);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(1), None));
 
-    let p = place(&policy(&topo, Mode::Local, ""), gfp, 0, 1);
+    let pol = policy(&topo, Mode::Local, "");
+    let p = place(&pol, gfp, 0, 1);
     assert_eq!((p.node(), p.nodemask()), (NodeId::new(1), None));
     assert_eq!(
         (p.kind(), p.highest_zone()),

@@ -9,6 +9,11 @@
 // race with a write.
 #![allow(unsafe_code)]
 
+use core::num::NonZeroU64;
+
+use crate::interleave::small_eight;
+#[cfg(doc)]
+use crate::interleave::WeightSource;
 use crate::sync::UnsafeCell;
 use crate::MAX_NUMNODES;
 
@@ -24,6 +29,8 @@ const INDEX_MASK: usize = MAX_NUMNODES - 1;
 /// exclusively; every other access is a read.
 pub(crate) struct Cells {
     bytes: UnsafeCell<[u8; MAX_NUMNODES]>,
+    /// [`WeightSource::small_first_eight`] of the bytes, computed once by `new`.
+    small_eight: Option<NonZeroU64>,
 }
 
 // SAFETY: shared access only ever reads the bytes (field invariant), and the bytes are plain
@@ -35,6 +42,9 @@ impl Cells {
     pub(crate) fn new(weights: &[u8; MAX_NUMNODES]) -> Self {
         let cells = Self {
             bytes: UnsafeCell::new([0; MAX_NUMNODES]),
+            small_eight: weights
+                .first_chunk::<8>()
+                .and_then(|eight| small_eight(u64::from_le_bytes(*eight))),
         };
         // Written through `with_mut` (not in `UnsafeCell::new`) so that loom records the
         // initialising write and checks that readers are ordered after it.
@@ -69,6 +79,14 @@ impl Cells {
                 .first_chunk::<8>()
                 .map_or(0x0101_0101_0101_0101, |eight| u64::from_le_bytes(*eight))
         })
+    }
+
+    /// Returns [`WeightSource::small_first_eight`] of the weights.
+    #[inline]
+    pub(crate) fn small_first_eight(&self) -> Option<NonZeroU64> {
+        // Read as a use of the cell, so that loom checks its order against the table's
+        // publication and reclamation like every byte read.
+        self.bytes.with(|_| self.small_eight)
     }
 
     /// Copies every weight into `out`.

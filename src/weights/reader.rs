@@ -206,6 +206,11 @@ impl WeightSource for WeightView<'_> {
     fn first_eight(&self) -> u64 {
         self.table.weights.first_eight()
     }
+
+    #[inline]
+    fn small_first_eight(&self) -> Option<core::num::NonZeroU64> {
+        self.table.weights.small_first_eight()
+    }
 }
 
 impl fmt::Debug for WeightView<'_> {

@@ -140,6 +140,37 @@ fn a_view_reads_the_eight_lowest_weights_in_one_word() {
 }
 
 #[test]
+fn a_table_keeps_the_small_first_eight_of_its_weights() {
+    use crate::interleave::WeightSource;
+    let table = WeightTable::new(NodeMask::first_n(10));
+    let mut reader = table.reader();
+    let mut check = |weights: &[u8]| {
+        for (i, &w) in weights.iter().enumerate() {
+            table.set_weight(n(i), w).unwrap();
+        }
+        reader.quiescent();
+        let (kept, derived) = reader.with_view(|view| {
+            let mut eight = [0u8; 8];
+            for (i, slot) in eight.iter_mut().enumerate() {
+                *slot = view.weight(n(i));
+            }
+            (view.small_first_eight(), eight.small_first_eight())
+        });
+        assert_eq!(kept, derived, "{weights:?}");
+        kept.map(|w| w.get())
+    };
+    assert_eq!(check(&[3, 1, 2, 1]), Some(0x0101_0101_0102_0103));
+    assert_eq!(check(&[31, 31, 31, 31]), None); // 128 in all
+    assert_eq!(check(&[31, 30, 31, 31]), Some(0x0101_0101_1f1f_1e1f));
+    assert_eq!(check(&[1, 1, 1, 1, 1, 1, 1, 40]), None); // above 31
+                                                         // Node 8 and up do not count.
+    assert_eq!(
+        check(&[1, 1, 1, 1, 1, 1, 1, 1, 200, 200]),
+        Some(0x0101_0101_0101_0101)
+    );
+}
+
+#[test]
 fn bulk_reads_agree_with_single_reads() {
     let table = WeightTable::new(NodeMask::first_n(4));
     for (i, w) in [3u8, 1, 2, 1].into_iter().enumerate() {

@@ -110,26 +110,41 @@ library_benchmark_group!(name = read, benchmarks = [read_plain, read_weight]);
 
 // ---------------------------------------------------------------------------------------------
 // The pick for one allocation (`select::policy_nodemask`) in every mode, 4-node machine.
+//
+// * `pick/MODE`: weights read from a live `WeightTable` through a CPU's reader, as the
+//   kernel-facing layer reads them (all the picks of one run under one view);
+// * `pick_array/MODE`: the weighted modes with the weights in a plain array of the embedder's
+//   (`[u8; 4]`), which the pick inspects on every call.
 
 /// Everything a pick reads, leaked so that the bench borrows it for `'static`.
 #[derive(Debug)]
 pub struct PickSetup {
     policy: Mempolicy,
-    machine: Globals<'static, [u8; 4]>,
+    topology: &'static Topology,
+    lists: &'static Zonelists,
+    defaults: &'static PolicyDefaults,
+    reader: WeightReader<'static>,
     ilx: u64,
 }
 
 fn pick_setup(mode: Mode, nodes: &str, ilx: u64) -> PickSetup {
-    let topo: &'static Topology = Box::leak(Box::new(
+    let topology: &'static Topology = Box::leak(Box::new(
         Topology::from_nodes_spec("nodes=4 cpus=0,1 mem=256").unwrap(),
     ));
-    let lists: &'static Zonelists = Box::leak(Box::new(Zonelists::build(topo)));
+    let lists: &'static Zonelists = Box::leak(Box::new(Zonelists::build(topology)));
     let defaults: &'static PolicyDefaults = Box::leak(Box::new(PolicyDefaults::new()));
-    let machine = Globals::new(topo, lists, defaults, &WEIGHTS);
+    let table: &'static WeightTable =
+        Box::leak(Box::new(WeightTable::new(*topology.memory_nodes())));
+    for (i, w) in WEIGHTS.iter().enumerate() {
+        table.set_weight(NodeId::new(i), *w).unwrap();
+    }
+    let mut reader = table.reader();
+    reader.quiescent();
+    table.reclaim();
     let policy = if mode == Mode::Default {
         Mempolicy::default_policy()
     } else {
-        let ctx = NodeContext::unrestricted(*topo.memory_nodes());
+        let ctx = NodeContext::unrestricted(*topology.memory_nodes());
         let nodes: NodeMask = nodes.parse().unwrap();
         Mempolicy::create(mode, ModeFlags::empty(), &nodes, &ctx)
             .unwrap()
@@ -137,28 +152,21 @@ fn pick_setup(mode: Mode, nodes: &str, ilx: u64) -> PickSetup {
     };
     PickSetup {
         policy,
-        machine,
+        topology,
+        lists,
+        defaults,
+        reader,
         ilx,
     }
 }
 
-// `REPS` picks; static picks take consecutive interleave indices from `ilx`.
-#[library_benchmark]
-#[bench::local(args = (Mode::Local, "", 0), setup = pick_setup)]
-#[bench::default(args = (Mode::Default, "", 0), setup = pick_setup)]
-#[bench::preferred(args = (Mode::Preferred, "3", 0), setup = pick_setup)]
-#[bench::bind(args = (Mode::Bind, "1-3", 0), setup = pick_setup)]
-#[bench::preferred_many(args = (Mode::PreferredMany, "1,3", 0), setup = pick_setup)]
-#[bench::interleave_static(args = (Mode::Interleave, "0-3", 1 << 20), setup = pick_setup)]
-#[bench::interleave_dynamic(args = (Mode::Interleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
-#[bench::weighted_static(args = (Mode::WeightedInterleave, "0-3", 3 << 20), setup = pick_setup)]
-#[bench::weighted_dynamic(args = (Mode::WeightedInterleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
-fn pick(setup: PickSetup) -> u64 {
-    let PickSetup {
-        policy,
-        machine,
-        ilx,
-    } = setup;
+/// `REPS` picks; static picks take consecutive interleave indices from `ilx`. Out of line, so
+/// that the loop is compiled alike for every weight source and caller.
+#[inline(never)]
+fn picks<W>(policy: &Mempolicy, globals: &Globals<'_, W>, ilx: u64) -> u64
+where
+    W: interleave::WeightSource + ?Sized,
+{
     let mut cursor = InterleaveCursor::new();
     let gfp = GfpFlags::GFP_HIGHUSER_MOVABLE;
     let mut sum = 0u64;
@@ -169,13 +177,13 @@ fn pick(setup: PickSetup) -> u64 {
             ilx + i
         };
         let placement = select::policy_nodemask(
-            black_box(&policy),
+            black_box(policy),
             black_box(gfp),
             ilx,
             NodeId::new(0),
             &mut cursor,
             None,
-            &machine,
+            globals,
         );
         // What an allocator reads from the placement, folded into one register.
         sum += match placement {
@@ -189,7 +197,53 @@ fn pick(setup: PickSetup) -> u64 {
     sum
 }
 
-library_benchmark_group!(name = select_pick, benchmarks = [pick]);
+#[library_benchmark]
+#[bench::local(args = (Mode::Local, "", 0), setup = pick_setup)]
+#[bench::default(args = (Mode::Default, "", 0), setup = pick_setup)]
+#[bench::preferred(args = (Mode::Preferred, "3", 0), setup = pick_setup)]
+#[bench::bind(args = (Mode::Bind, "1-3", 0), setup = pick_setup)]
+#[bench::preferred_many(args = (Mode::PreferredMany, "1,3", 0), setup = pick_setup)]
+#[bench::interleave_static(args = (Mode::Interleave, "0-3", 1 << 20), setup = pick_setup)]
+#[bench::interleave_dynamic(args = (Mode::Interleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
+#[bench::weighted_static(args = (Mode::WeightedInterleave, "0-3", 3 << 20), setup = pick_setup)]
+#[bench::weighted_dynamic(args = (Mode::WeightedInterleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
+fn pick(setup: PickSetup) -> u64 {
+    let PickSetup {
+        policy,
+        topology,
+        lists,
+        defaults,
+        mut reader,
+        ilx,
+    } = setup;
+    let sum = reader.with_view(|view| {
+        let globals = Globals::new(topology, lists, defaults, view);
+        picks(&policy, &globals, ilx)
+    });
+    // Dropping the reader (unregistering it) is not part of a pick.
+    core::mem::forget(reader);
+    sum
+}
+
+#[library_benchmark]
+#[bench::weighted_static(args = (Mode::WeightedInterleave, "0-3", 3 << 20), setup = pick_setup)]
+#[bench::weighted_dynamic(args = (Mode::WeightedInterleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
+fn pick_array(setup: PickSetup) -> u64 {
+    let PickSetup {
+        policy,
+        topology,
+        lists,
+        defaults,
+        reader,
+        ilx,
+    } = setup;
+    core::mem::forget(reader);
+    // Behind `black_box`, so that the compiler cannot fold the constant weights into the pick.
+    let globals = Globals::new(topology, lists, defaults, black_box(&WEIGHTS));
+    picks(&policy, &globals, ilx)
+}
+
+library_benchmark_group!(name = select_pick, benchmarks = [pick, pick_array]);
 
 // ---------------------------------------------------------------------------------------------
 // The fault -> frame decision of the kernel-facing layer (`Cpu::alloc_fault`) beside the bare
