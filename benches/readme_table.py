@@ -92,6 +92,10 @@ def main():
         row(f"pick (`policy_nodemask`): {mode.replace('_', ' ')}", f"pick/{mode}",
             f"pick/{mode}", t64, t1024,
             f"`{COMMANDS['select64']}` (and `nodes-1024`)")
+    for mode in ("weighted_static", "weighted_dynamic"):
+        row(f"pick (`policy_nodemask`): {mode.replace('_', ' ')}, weights in an array",
+            f"pick/array/{mode}", f"pick/{mode}_array", t64, t1024,
+            f"`{COMMANDS['select64']}` (and `nodes-1024`)")
     for name, label in (("nth", "nth"), ("weight", "weight"), ("next_in", "next_in")):
         row(f"`NodeMask::{label}`, nodes in every word", f"nodemask/{name}/spread",
             f"nodemask/{name}", t64, t1024, f"`{COMMANDS['inter64']}` (and `nodes-1024`)")
@@ -126,6 +130,12 @@ def main():
         weights, None, f"`{COMMANDS['weights']}` (ratio: to a bare epoch publish)")
     row("bare crossbeam-epoch publish", "publish/epoch_bare", "publish_epoch-bare", weights,
         None, f"`{COMMANDS['weights']}`")
+    lines.append("")
+    lines.append(
+        "The picks read their weights from a live `WeightTable` through a CPU's reader, as the "
+        "kernel-facing layer does; the two rows \"weights in an array\" read them from a plain "
+        "`[u8; 4]` of the embedder's, which the static pick has to inspect on every call (a "
+        "table keeps the word it needs ready).")
     lines.append("")
     lines.append(
         "The fault rows are one decision per page of a 256-page anonymous mapping on a 4-node "
