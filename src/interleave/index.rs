@@ -63,18 +63,30 @@ const SMALL_MASK: usize = 16;
 /// assert_eq!(picks, [0, 0, 0, 1, 0, 0, 0, 1]);
 /// # Ok::<(), mempolicy::Error>(())
 /// ```
+// Inline: a mask of nodes below 8 with small weights is a few word operations; the rest is out
+// of line, so that the words of a larger mask are not kept live around the fast path.
+#[inline]
 pub fn weighted_interleave_nid<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
 where
     W: WeightSource + ?Sized,
 {
+    if let Some(byte) = nodes.low_byte() {
+        if let Some(eight) = weights.small_first_eight() {
+            return Some(weighted_in_low_byte(byte, ilx, eight));
+        }
+    }
+    weighted_nid_rest(nodes, ilx, weights)
+}
+
+/// [`weighted_interleave_nid`] past its fast path.
+#[inline(never)]
+fn weighted_nid_rest<W>(nodes: &NodeMask, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
     if let Some(first) = nodes.only_first_word() {
-        if first <= 0xff {
-            if first == 0 {
-                return None;
-            }
-            if let Some(eight) = weights.small_first_eight() {
-                return Some(weighted_in_low_byte(first, ilx, eight));
-            }
+        if first == 0 {
+            return None;
         }
         return weighted_in_first_word(first, ilx, weights);
     }

@@ -28,10 +28,14 @@ use crate::topology::Topology;
 /// ```
 #[inline]
 pub fn apply_policy_zone(policy_nodes: &NodeMask, zone: ZoneType, topo: &Topology) -> bool {
-    let threshold = if policy_nodes.intersects(topo.high_memory_nodes()) {
-        topo.policy_zone()
-    } else {
-        ZoneType::Movable
-    };
-    zone >= threshold
+    // The threshold is the policy zone or `Movable`, and the policy zone is below `Movable`:
+    // the nodes decide only for a zone from the policy zone up to below `Movable`, so the
+    // common requests (movable ones, and those below the policy zone) skip the mask scan.
+    if zone >= ZoneType::Movable {
+        return true;
+    }
+    if zone < topo.policy_zone() {
+        return false;
+    }
+    policy_nodes.intersects(topo.high_memory_nodes())
 }

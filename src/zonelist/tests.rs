@@ -204,6 +204,62 @@ fn apply_policy_zone_moves_to_movable_for_movable_only_nodes() {
     assert!(!apply_policy_zone(&both, ZoneType::Dma32, &topo));
 }
 
+/// `apply_policy_zone` against Linux's formula: the threshold is the policy zone when the
+/// nodes meet `N_HIGH_MEMORY`, else `Movable`, and the zone is policied from the threshold up.
+#[test]
+fn apply_policy_zone_follows_the_threshold_formula() {
+    let layouts: [&[(usize, ZoneType)]; 4] = [
+        &[
+            (0, ZoneType::Dma32),
+            (0, ZoneType::Normal),
+            (1, ZoneType::Movable),
+        ],
+        &[
+            (0, ZoneType::Dma),
+            (1, ZoneType::Dma32),
+            (2, ZoneType::Movable),
+        ],
+        &[
+            (0, ZoneType::Normal),
+            (1, ZoneType::HighMem),
+            (2, ZoneType::Movable),
+        ],
+        &[
+            (0, ZoneType::Movable),
+            (1, ZoneType::Movable),
+            (2, ZoneType::Dma32),
+        ],
+    ];
+    for layout in layouts {
+        let mut builder = TopologyBuilder::new()
+            .online(n(0))
+            .online(n(1))
+            .online(n(2));
+        for &(node, zone) in layout {
+            builder = builder.zone(n(node), zone, 10);
+        }
+        let topo = builder.build().unwrap();
+        for bits in 0u64..8 {
+            let mut nodes = NodeMask::new();
+            for node in (0..3).filter(|i| bits & (1 << i) != 0) {
+                nodes.insert(n(node));
+            }
+            for zone in ZoneType::ALL {
+                let threshold = if nodes.intersects(topo.high_memory_nodes()) {
+                    topo.policy_zone()
+                } else {
+                    ZoneType::Movable
+                };
+                assert_eq!(
+                    apply_policy_zone(&nodes, zone, &topo),
+                    zone >= threshold,
+                    "{layout:?} {nodes} {zone:?}"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(not(loom))]
 #[test]
 fn shared_zonelists_swap_whole_sets() {
