@@ -423,6 +423,14 @@ impl NodeMask {
                 };
             }
         }
+        self.next_in_far(start)
+    }
+
+    /// [`NodeMask::next_in_beyond`] for a mask with nodes beyond the first word. Out of line:
+    /// the check above then needs no register for any word it reads (each is one `or` from
+    /// memory), where sharing the loads with this walk kept all of them live and spilled them.
+    #[inline(never)]
+    const fn next_in_far(&self, start: usize) -> Option<NodeId> {
         match self.next_from(start) {
             Some(next) => Some(next),
             None => self.first(),
