@@ -5,9 +5,9 @@
 //!
 //! A published table is `{ auto: bool, weights: [u8; MAX_NUMNODES], small_eight: u64 }`,
 //! allocated alone in an epoch node behind a two-word header (the link the domain frees it
-//! through): `MAX_NUMNODES + 9` bytes after two words, rounded up to a word, word-aligned, a
-//! shape nothing else in this test allocates. (A whole-process byte balance would also see the test harness's own
-//! allocations, which race with the test.)
+//! through): `MAX_NUMNODES + 9` bytes after two words, rounded up to a word, word-aligned.
+//! Only the test's own threads are counted: the test harness allocates blocks of any shape on
+//! its threads while the test runs (a whole-process count raced with them under load).
 
 // Unsafe is needed for the counting `GlobalAlloc` (test only).
 #![allow(unsafe_code)]
@@ -41,15 +41,29 @@ fn is_table(layout: Layout) -> bool {
     layout.size() == size && layout.align() == core::mem::align_of::<usize>()
 }
 
+thread_local! {
+    /// Whether this thread is one of the test's, whose table-shaped blocks are counted.
+    static TRACKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Counts this thread's table-shaped blocks from now on.
+fn track_this_thread() {
+    TRACKED.with(|t| t.set(true));
+}
+
+fn tracked(layout: Layout) -> bool {
+    is_table(layout) && TRACKED.try_with(Cell::get).unwrap_or(false)
+}
+
 fn table_allocated(layout: Layout) {
-    if is_table(layout) {
+    if tracked(layout) {
         let live = LIVE_TABLES.fetch_add(1, Ordering::Relaxed) + 1;
         PEAK_TABLES.fetch_max(live, Ordering::Relaxed);
     }
 }
 
 fn table_freed(layout: Layout) {
-    if is_table(layout) {
+    if tracked(layout) {
         LIVE_TABLES.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -104,9 +118,9 @@ const READS: usize = 1_000_000;
 
 #[test]
 fn reads_never_allocate_and_every_table_is_freed() {
-    // Something outside the test may hold a block of the same shape for the whole run (the
-    // harness keeps the executable's path, which is 65 bytes long on some machines), so the
-    // count is taken relative to what was live before the first table.
+    // Counted relative to what was live before the first table (nothing, with only this
+    // test's threads counted).
+    track_this_thread();
     let before_tables = LIVE_TABLES.load(Ordering::SeqCst);
     let nodes = NodeMask::first_n(4);
     let table = WeightTable::new(nodes);
@@ -115,6 +129,7 @@ fn reads_never_allocate_and_every_table_is_freed() {
     let mut publishes = 0u64;
     let (reader_counts, distinct) = thread::scope(|s| {
         let reader_thread = s.spawn(|| {
+            track_this_thread();
             let mut reader = table.reader(); // registration allocates: before counting
             let mut bulk = [0u8; MAX_NUMNODES];
             let mut seen = [false; 256];
