@@ -162,6 +162,34 @@ proptest! {
         prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &closure), expected);
     }
 
+    /// Masks of nodes below 64 go eight nodes at a time when each byte's weights are small:
+    /// the same answers, for zero weights, weights on both sides of 31, byte totals on both
+    /// sides of 127 and tables shorter than the mask, from an array, a closure and a table.
+    #[test]
+    fn weighted_nid_below_64_is_index_into_expanded_weights(
+        set in prop::collection::btree_set(0u16..64.min(MAX_NUMNODES as u16), 1..24),
+        weights in prop_oneof![
+            prop::collection::vec(0u8..=20, 0..70),
+            prop::collection::vec(0u8..=40, 0..70),
+            prop::collection::vec(any::<u8>(), 0..70),
+        ],
+        ilx in prop_oneof![0u64..1000, any::<u32>().prop_map(u64::from), any::<u64>()],
+    ) {
+        let nodes = to_mask(&set);
+        let weight = |node: u16| weights.get(usize::from(node)).map_or(1, |&w| w.max(1));
+        let expected = expanded_pick(&set, weight, ilx);
+        prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &weights[..]), expected);
+        let closure = |node: NodeId| weights.get(node.index()).copied().unwrap_or(1);
+        prop_assert_eq!(interleave::weighted_interleave_nid(&nodes, ilx, &closure), expected);
+        let table = WeightTable::new(NodeMask::first_n(64.min(MAX_NUMNODES)));
+        for (i, &w) in weights.iter().enumerate().filter(|&(i, &w)| i < 64 && w != 0) {
+            table.set_weight(NodeId::new(i), w).unwrap();
+        }
+        let mut reader = table.reader();
+        let from_table = reader.with_view(|view| interleave::weighted_interleave_nid(&nodes, ilx, view));
+        prop_assert_eq!(from_table, expected);
+    }
+
     /// The same picks with the weights in a published table, which keeps the eight lowest
     /// weights ready for the word-at-a-time path, straight and through the allocation pick
     /// (`policy_nodemask`) of a weighted interleave policy.

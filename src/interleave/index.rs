@@ -162,13 +162,23 @@ pub(crate) fn weighted_in_low_byte(byte: u64, ilx: u64, eight: NonZeroU64) -> No
     NodeId::of_first_word(below)
 }
 
-/// [`weighted_interleave_nid`] for a mask whose nodes are all below 64 (the bits of `word`):
-/// the walks go over one word's bits, and the weights of up to 64 nodes fit a stack buffer.
+/// [`weighted_interleave_nid`] for a non-empty mask whose nodes are all below 64 (the bits of
+/// `word`): eight nodes at a time for a dense mask with small weights (see [`by_bytes`]), else
+/// walks over the word's bits with the weights of up to 64 nodes in a stack buffer.
 #[inline]
 fn weighted_in_first_word<W>(word: u64, ilx: u64, weights: &W) -> Option<NodeId>
 where
     W: WeightSource + ?Sized,
 {
+    // The bytes up to the highest node (at least one: `word` is not 0). Eight at a time pays
+    // for nodes below 16, and above when the bytes hold three nodes or more on average;
+    // sparser masks walk their nodes.
+    let used = (71 - word.leading_zeros()) / 8;
+    if used <= 2 || word.count_ones() >= 3 * used {
+        if let Some(node) = by_bytes(word, used as usize, ilx, weights) {
+            return Some(node);
+        }
+    }
     let mut own = [0u8; 64];
     let mut total = 0u32;
     let mut bits = word;
@@ -196,6 +206,56 @@ where
         target -= weight;
     }
     // Unreachable: `target < total`, the sum of the weights walked above.
+    None
+}
+
+/// [`weighted_in_first_word`] eight nodes at a time over the `used` lowest bytes of `word`, or
+/// `None` when some byte of `word` with nodes has weights that are not small (one above 31, or more than 127 in all: see
+/// [`WeightSource::small_first_eight`]).
+///
+/// Each such byte's running totals come from one multiplication, as in
+/// [`weighted_in_low_byte`]; the byte whose total passes the target is found by a walk over at
+/// most eight totals, and the node inside it by one subtraction. The cost follows the bytes
+/// with nodes, not the nodes.
+#[inline]
+fn by_bytes<W>(word: u64, used: usize, ilx: u64, weights: &W) -> Option<NodeId>
+where
+    W: WeightSource + ?Sized,
+{
+    let mut running = [0u64; 8];
+    let mut total = 0u32;
+    // The bits that make a byte's weights not small: a weight above 31, a byte total above 127.
+    let mut large = 0u64;
+    for (chunk, slot) in running.iter_mut().enumerate().take(used) {
+        let byte = (word >> (8 * chunk)) & 0xff;
+        if byte != 0 {
+            let spread = BYTE_SPREAD.get(byte as usize).copied().unwrap_or(0);
+            let raw = weights.eight_at(chunk) & spread;
+            large |= raw & (ONES * 0xe0);
+            // As in `small_eight`, for the bytes of the mask only: a 0 reads as 1 (no byte is
+            // above 0x7f once `large` is clear, so the addition carries nowhere).
+            let nonzero = ((raw & !HIGHS).wrapping_add(ONES * 0x7f) & HIGHS) >> 7;
+            let weights = raw + ((spread & ONES) ^ nonzero);
+            *slot = weights.wrapping_mul(ONES);
+            large |= *slot & (1 << 63);
+            total += (*slot >> 56) as u32;
+        }
+    }
+    if large != 0 {
+        return None;
+    }
+    let mut target = remainder(ilx, total);
+    for (chunk, &totals) in running.iter().enumerate().take(used) {
+        let byte_total = (totals >> 56) as u32;
+        if target < byte_total {
+            // As in `weighted_in_low_byte`: every total of a small byte is below 128.
+            let at_most = (((u64::from(target) * ONES) | HIGHS).wrapping_sub(totals)) & HIGHS;
+            let below = ((at_most >> 7).wrapping_mul(ONES) >> 56) as u32;
+            return Some(NodeId::of_first_word(8 * chunk as u32 + below));
+        }
+        target -= byte_total;
+    }
+    // Unreachable for a non-empty `word`: `target < total`, the sum of the byte totals.
     None
 }
 

@@ -62,7 +62,7 @@ pub use index::{
     interleave_nid, shared_interleave_index, vma_interleave_index, weighted_interleave_nid,
     NO_INTERLEAVE_INDEX,
 };
-pub(crate) use weights::small_eight;
+pub(crate) use weights::{eight_at_of, small_eight};
 pub use weights::{Uniform, WeightSource};
 
 #[cfg(test)]

@@ -201,3 +201,32 @@ fn small_first_eight_matches_the_bytewise_model() {
         );
     }
 }
+
+#[test]
+fn eight_at_reads_eight_weights_from_every_source() {
+    let weights: alloc::vec::Vec<u8> = (1..=20).collect();
+    let array: [u8; 20] = core::array::from_fn(|i| weights[i]);
+    let closure = |node: NodeId| weights.get(node.index()).copied().unwrap_or(1);
+    for chunk in [
+        0,
+        1,
+        2,
+        3,
+        crate::MAX_NUMNODES / 8 - 1,
+        crate::MAX_NUMNODES / 8,
+        usize::MAX / 4,
+    ] {
+        let mut bytes = [1u8; 8];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            if let Some(&w) = chunk.checked_mul(8).and_then(|s| weights.get(s + i)) {
+                *byte = w;
+            }
+        }
+        let expected = u64::from_le_bytes(bytes);
+        assert_eq!(weights[..].eight_at(chunk), expected, "{chunk}");
+        assert_eq!(array.eight_at(chunk), expected, "{chunk}");
+        assert_eq!(closure.eight_at(chunk), expected, "{chunk}");
+        assert_eq!(Uniform.eight_at(chunk), 0x0101_0101_0101_0101);
+    }
+    assert_eq!(weights[..].eight_at(0), weights[..].first_eight());
+}

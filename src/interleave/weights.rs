@@ -63,6 +63,33 @@ pub trait WeightSource {
         word
     }
 
+    /// Returns the weights of nodes `8 * chunk` to `8 * chunk + 7`, node `8 * chunk + i`'s in
+    /// byte `i`, as one snapshot: what the static weighted pick reads for masks of nodes below
+    /// 64, eight nodes at a time. Nodes at or above `MAX_NUMNODES` weigh 1.
+    ///
+    /// The default calls [`WeightSource::weight`] for each of the eight nodes; tables
+    /// override it with one load.
+    ///
+    /// # Examples
+    /// ```
+    /// use mempolicy::interleave::{Uniform, WeightSource};
+    /// let weights: Vec<u8> = (1..=12).collect();
+    /// assert_eq!(weights[..].eight_at(1), 0x0101_0101_0c0b_0a09);
+    /// assert_eq!(Uniform.eight_at(3), 0x0101_0101_0101_0101);
+    /// ```
+    fn eight_at(&self, chunk: usize) -> u64 {
+        let mut word = 0;
+        for i in 0..8 {
+            let weight = chunk
+                .checked_mul(8)
+                .and_then(|first| first.checked_add(i))
+                .filter(|&index| index < MAX_NUMNODES)
+                .map_or(1, |index| self.weight(NodeId::new(index)));
+            word |= u64::from(weight) << (8 * i);
+        }
+        word
+    }
+
     /// Returns the weights of nodes 0-7 as the pickers read them (0 read as 1), node `i`'s in
     /// byte `i`, when none is above 31 and they add up to at most 127; `None` otherwise.
     ///
@@ -137,6 +164,11 @@ impl WeightSource for Uniform {
     fn small_first_eight(&self) -> Option<NonZeroU64> {
         NonZeroU64::new(ONES)
     }
+
+    #[inline]
+    fn eight_at(&self, _chunk: usize) -> u64 {
+        ONES
+    }
 }
 
 /// Weights indexed by node number; nodes beyond the array weigh 1.
@@ -153,6 +185,11 @@ impl<const N: usize> WeightSource for [u8; N] {
     #[inline]
     fn first_eight(&self) -> u64 {
         first_eight_of(self)
+    }
+
+    #[inline]
+    fn eight_at(&self, chunk: usize) -> u64 {
+        eight_at_of(self, chunk)
     }
 }
 
@@ -171,6 +208,11 @@ impl WeightSource for [u8] {
     fn first_eight(&self) -> u64 {
         first_eight_of(self)
     }
+
+    #[inline]
+    fn eight_at(&self, chunk: usize) -> u64 {
+        eight_at_of(self, chunk)
+    }
 }
 
 /// A closure from node to weight, e.g. one reading the embedder's published table.
@@ -186,6 +228,29 @@ impl<F: Fn(NodeId) -> u8> WeightSource for F {
 pub(crate) fn first_eight_of(table: &[u8]) -> u64 {
     let mut bytes = [1u8; 8];
     for (byte, &weight) in bytes.iter_mut().zip(table) {
+        *byte = weight;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// The weights of nodes `8 * chunk` to `8 * chunk + 7` of `table`, node `8 * chunk + i`'s in
+/// byte `i`; nodes beyond it, or at or above `MAX_NUMNODES`, weigh 1.
+#[inline]
+pub(crate) fn eight_at_of(table: &[u8], chunk: usize) -> u64 {
+    // `MAX_NUMNODES` is a multiple of 8: a chunk is wholly below it or wholly above.
+    let Some(rest) = chunk
+        .checked_mul(8)
+        .filter(|&start| start < MAX_NUMNODES)
+        .and_then(|start| table.get(start..))
+    else {
+        return ONES;
+    };
+    if let Some(eight) = rest.first_chunk::<8>() {
+        return u64::from_le_bytes(*eight);
+    }
+    // The end of a short table: the nodes beyond it weigh 1.
+    let mut bytes = [1u8; 8];
+    for (byte, &weight) in bytes.iter_mut().zip(rest) {
         *byte = weight;
     }
     u64::from_le_bytes(bytes)

@@ -81,6 +81,22 @@ impl Cells {
         })
     }
 
+    /// Returns the weights of nodes `8 * chunk` to `8 * chunk + 7`, node `8 * chunk + i`'s in
+    /// byte `i` (1 at or above `MAX_NUMNODES`).
+    #[inline]
+    pub(crate) fn eight_at(&self, chunk: usize) -> u64 {
+        // SAFETY: as in `get`: a live, shared, never-written-while-shared array.
+        self.bytes.with(|bytes| unsafe {
+            match chunk.checked_mul(8).and_then(|start| (*bytes).get(start..)) {
+                Some(rest) => match rest.first_chunk::<8>() {
+                    Some(eight) => u64::from_le_bytes(*eight),
+                    None => crate::interleave::eight_at_of(rest, 0),
+                },
+                None => 0x0101_0101_0101_0101,
+            }
+        })
+    }
+
     /// Returns [`WeightSource::small_first_eight`] of the weights.
     #[inline]
     pub(crate) fn small_first_eight(&self) -> Option<NonZeroU64> {

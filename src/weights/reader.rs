@@ -211,6 +211,11 @@ impl WeightSource for WeightView<'_> {
     fn small_first_eight(&self) -> Option<core::num::NonZeroU64> {
         self.table.weights.small_first_eight()
     }
+
+    #[inline]
+    fn eight_at(&self, chunk: usize) -> u64 {
+        self.table.weights.eight_at(chunk)
+    }
 }
 
 impl fmt::Debug for WeightView<'_> {

@@ -140,6 +140,36 @@ fn a_view_reads_the_eight_lowest_weights_in_one_word() {
 }
 
 #[test]
+fn a_view_reads_eight_weights_at_any_chunk_like_single_reads() {
+    use crate::interleave::WeightSource;
+    let table = WeightTable::new(NodeMask::first_n(MAX_NUMNODES.min(64)));
+    for i in 0..MAX_NUMNODES.min(64) {
+        table.set_weight(n(i), (i % 50 + 1) as u8).unwrap();
+    }
+    let mut reader = table.reader();
+    reader.with_view(|view| {
+        for chunk in [
+            0,
+            1,
+            5,
+            MAX_NUMNODES / 8 - 1,
+            MAX_NUMNODES / 8,
+            usize::MAX / 2,
+        ] {
+            let mut bytes = [1u8; 8];
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                if let Some(index) = chunk.checked_mul(8).map(|s| s + i) {
+                    if index < MAX_NUMNODES {
+                        *byte = view.weight(n(index));
+                    }
+                }
+            }
+            assert_eq!(view.eight_at(chunk), u64::from_le_bytes(bytes), "{chunk}");
+        }
+    });
+}
+
+#[test]
 fn a_table_keeps_the_small_first_eight_of_its_weights() {
     use crate::interleave::WeightSource;
     let table = WeightTable::new(NodeMask::first_n(10));

@@ -423,8 +423,8 @@ library_benchmark_group!(
 );
 
 // ---------------------------------------------------------------------------------------------
-// The interleave pickers themselves, on the 4 lowest nodes and on a mask spread over the
-// whole node range.
+// The interleave pickers themselves, on the 4 lowest nodes, on the 16 lowest, and on a mask
+// spread over the whole node range.
 
 /// A mask, the full weight table, and a starting index.
 #[derive(Debug)]
@@ -440,6 +440,13 @@ fn low4() -> Interleave {
     }
 }
 
+fn first16() -> Interleave {
+    Interleave {
+        nodes: NodeMask::first_n(16),
+        weights: weight_array(),
+    }
+}
+
 fn wide() -> Interleave {
     Interleave {
         nodes: spread(),
@@ -450,6 +457,7 @@ fn wide() -> Interleave {
 // `interleave_nid` (static, by index).
 #[library_benchmark]
 #[bench::low4(setup = low4)]
+#[bench::first16(setup = first16)]
 #[bench::spread(setup = wide)]
 fn interleave_static(s: Interleave) -> u64 {
     let mut sum = 0u64;
@@ -464,6 +472,7 @@ fn interleave_static(s: Interleave) -> u64 {
 // `weighted_interleave_nid` (static, by index).
 #[library_benchmark]
 #[bench::low4(setup = low4)]
+#[bench::first16(setup = first16)]
 #[bench::spread(setup = wide)]
 fn weighted_static(s: Interleave) -> u64 {
     let mut sum = 0u64;
