@@ -96,6 +96,10 @@ def main():
         row(f"pick (`policy_nodemask`): {mode.replace('_', ' ')}, weights in an array",
             f"pick/array/{mode}", f"pick/{mode}_array", t64, t1024,
             f"`{COMMANDS['select64']}` (and `nodes-1024`)")
+    for kind, what in (("static", "`interleave_nid`"), ("weighted_static", "`weighted_interleave_nid`")):
+        for case, nodes in (("low4", "nodes 0-3"), ("first16", "nodes 0-15"),
+                            ("spread", "a mask spread over the whole range")):
+            row(f"static pick {what}, {nodes}", f"interleave/{kind}/{case}")
     for name, label in (("nth", "nth"), ("weight", "weight"), ("next_in", "next_in")):
         row(f"`NodeMask::{label}`, nodes in every word", f"nodemask/{name}/spread",
             f"nodemask/{name}", t64, t1024, f"`{COMMANDS['inter64']}` (and `nodes-1024`)")
