@@ -59,7 +59,7 @@ impl Mempolicy {
             self.overwrite_stored(new_mems);
             moved
         };
-        self.nodes = if moved.is_empty() { *new_mems } else { moved };
+        self.set_nodes(if moved.is_empty() { *new_mems } else { moved });
     }
 
     /// Writes `mask` into the union, which keeps the meaning the flags give it (Linux:

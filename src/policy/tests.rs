@@ -641,3 +641,51 @@ fn boot_interleave_skips_small_nodes() {
     assert_eq!(boot_interleave_nodes(&mask("1,3"), sizes), mask("1"));
     assert_eq!(boot_interleave_nodes(&NodeMask::new(), sizes), mask("0"));
 }
+
+/// Every way a policy gets its nodes keeps the byte the interleave picks read in step with them.
+#[test]
+fn the_kept_low_byte_follows_the_nodes() {
+    let check = |pol: &Mempolicy| assert_eq!(pol.low_nodes(), pol.nodes().low_byte(), "{pol}");
+    check(&Mempolicy::default_policy());
+    for node in [0, 3, 7, 8, 63] {
+        check(&Mempolicy::preferred_node_policy(NodeId::new(node)));
+    }
+    let memory = mask("0-15");
+    let lists = ["0", "1-3", "7", "0,8", "8-9", "2,5,7", "0-15"];
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for mode in [1, 2, 3, 5, 6] {
+        for flags in [0, STATIC, RELATIVE] {
+            for list in lists {
+                let ctx = NodeContext::unrestricted(memory);
+                let Ok(Some(mut pol)) = Mempolicy::from_raw(mode | flags, &mask(list), &ctx) else {
+                    continue;
+                };
+                check(&pol);
+                for _ in 0..8 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let mut mems = NodeMask::new();
+                    for bit in (0..16).filter(|b| x & (1 << b) != 0) {
+                        mems.insert(NodeId::new(bit));
+                    }
+                    if mems.is_empty() {
+                        continue;
+                    }
+                    pol.rebind(&mems);
+                    check(&pol);
+                }
+            }
+            for text in [
+                "interleave:0-3",
+                "weighted interleave:1,9",
+                "prefer:5",
+                "bind=static:0,7",
+            ] {
+                if let Ok(Some(pol)) = parse_mpol(text, &memory) {
+                    check(&pol);
+                }
+            }
+        }
+    }
+}

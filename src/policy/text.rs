@@ -117,11 +117,11 @@ pub fn parse_mpol(text: &str, memory_nodes: &NodeMask) -> Result<Option<Mempolic
     let Some(mut pol) = Mempolicy::new_unfitted(mode, flags, &nodes)? else {
         return Ok(None);
     };
-    pol.nodes = match (mode, nodes.first()) {
+    pol.set_nodes(match (mode, nodes.first()) {
         (Mode::Preferred, Some(first)) => NodeMask::from_node(first),
         (Mode::Preferred, None) => NodeMask::new(),
         _ => nodes,
-    };
+    });
     pol.w = StoredMask::User(nodes);
     Ok(Some(pol))
 }

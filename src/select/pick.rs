@@ -139,28 +139,28 @@ where
         }
         Mode::Interleave => {
             placement.node =
-                interleave_pick::<false, W>(nodes, ilx, node, cursor, globals.weights());
+                interleave_pick::<false, W>(policy, ilx, node, cursor, globals.weights());
         }
         Mode::WeightedInterleave => {
             placement.node =
-                interleave_pick::<true, W>(nodes, ilx, node, cursor, globals.weights());
+                interleave_pick::<true, W>(policy, ilx, node, cursor, globals.weights());
         }
         Mode::Local | Mode::Default => {}
     }
     Ok(placement)
 }
 
-/// The node of an interleave policy's pick (`WEIGHTED`: a weighted interleave policy's) from
-/// the policy's `nodes`: static by `ilx`, or dynamic (advancing `cursor`) for
-/// [`NO_INTERLEAVE_INDEX`]; `node` if the policy has no nodes (Linux: `interleave_nodes`,
-/// `interleave_nid`, `weighted_interleave_nodes`, `weighted_interleave_nid`).
+/// The node of an interleave policy's pick (`WEIGHTED`: a weighted interleave policy's):
+/// static by `ilx`, or dynamic (advancing `cursor`) for [`NO_INTERLEAVE_INDEX`]; `node` if the
+/// policy has no nodes (Linux: `interleave_nodes`, `interleave_nid`,
+/// `weighted_interleave_nodes`, `weighted_interleave_nid`).
 ///
 /// A static pick from a mask of nodes below 8 (for weighted interleave with small weights, see
 /// [`WeightSource::small_first_eight`]) is a few word operations and stays inline; everything
 /// else is out of line, so that the other modes' picks stay small.
 #[inline(always)]
 fn interleave_pick<const WEIGHTED: bool, W>(
-    nodes: &NodeMask,
+    policy: &Mempolicy,
     ilx: u64,
     node: NodeId,
     cursor: &mut InterleaveCursor,
@@ -169,6 +169,7 @@ fn interleave_pick<const WEIGHTED: bool, W>(
 where
     W: WeightSource + ?Sized,
 {
+    let nodes = policy.nodes();
     if ilx == NO_INTERLEAVE_INDEX {
         let pick = if WEIGHTED {
             cursor.next_weighted(nodes, weights)
@@ -177,7 +178,9 @@ where
         };
         return pick.unwrap_or(node);
     }
-    if let Some(byte) = nodes.low_byte() {
+    // The policy keeps the byte: no scan of the mask's other words.
+    debug_assert_eq!(policy.low_nodes(), nodes.low_byte());
+    if let Some(byte) = policy.low_nodes() {
         if !WEIGHTED {
             return NodeMask::nth_wrapping_in_low_byte(byte, ilx);
         }
