@@ -136,6 +136,34 @@ impl InterleaveCursor {
         Some(self.il_prev)
     }
 
+    /// [`InterleaveCursor::next_interleave`] for the non-empty mask whose nodes are the bits of
+    /// `byte` (all below 8, as a policy keeps them): the next node is found inside the byte.
+    #[inline]
+    pub(crate) fn next_interleave_in_byte(&mut self, byte: u64) -> NodeId {
+        let node = next_in_byte(byte, self.il_prev);
+        self.il_prev = node;
+        node
+    }
+
+    /// [`InterleaveCursor::next_weighted`] for the non-empty mask whose nodes are the bits of
+    /// `byte` (all below 8, as a policy keeps them).
+    #[inline]
+    pub(crate) fn next_weighted_in_byte<W>(&mut self, byte: u64, weights: &W) -> NodeId
+    where
+        W: WeightSource + ?Sized,
+    {
+        let index = self.il_prev.index();
+        let in_mask = index < 8 && byte & (1 << index) != 0;
+        if self.il_weight == 0 || !in_mask {
+            let node = next_in_byte(byte, self.il_prev);
+            self.il_prev = node;
+            self.il_weight = effective(weights.weight(node));
+        }
+        // At least 1: either it was non-zero, or it was just loaded from an effective weight.
+        self.il_weight = self.il_weight.saturating_sub(1);
+        self.il_prev
+    }
+
     /// Returns the node the next dynamic pick will use, without moving the cursor (Linux:
     /// `get_mempolicy(MPOL_F_NODE)` under a task interleave policy).
     ///
@@ -149,4 +177,18 @@ impl InterleaveCursor {
             InterleaveMode::Plain | InterleaveMode::Weighted => nodes.next_in(self.il_prev),
         }
     }
+}
+
+/// The node after `prev` among the bits of the non-empty `byte`, around to the lowest (what
+/// [`NodeMask::next_in`] gives for a mask of nodes below 8).
+#[inline(always)]
+fn next_in_byte(byte: u64, prev: NodeId) -> NodeId {
+    let start = prev.index() + 1;
+    let above = if start < 8 {
+        byte & (u64::MAX << start)
+    } else {
+        0
+    };
+    let bits = if above != 0 { above } else { byte };
+    NodeId::of_first_word(bits.trailing_zeros())
 }

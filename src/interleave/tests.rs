@@ -230,3 +230,38 @@ fn eight_at_reads_eight_weights_from_every_source() {
     }
     assert_eq!(weights[..].eight_at(0), weights[..].first_eight());
 }
+
+/// The dynamic picks for a mask kept as a byte agree with the mask pickers, step by step, from
+/// every cursor state (il_prev inside, outside and above the byte; weight left or not).
+#[test]
+fn dynamic_picks_from_a_byte_follow_the_mask_pickers() {
+    let weights = [3u8, 0, 2, 1, 5, 1, 0, 4];
+    let prevs = [0, 1, 2, 5, 7, 8, 9, 63, crate::MAX_NUMNODES - 1];
+    for byte in 1u64..=255 {
+        let mut mask = NodeMask::new();
+        for bit in (0..8).filter(|b| byte & (1 << b) != 0) {
+            mask.insert(NodeId::new(bit));
+        }
+        for &prev in &prevs {
+            for weight in 0..4u8 {
+                let start = InterleaveCursor::from_parts(NodeId::new(prev), weight);
+                let (mut plain, mut plain_byte) = (start, start);
+                let (mut weighted, mut weighted_byte) = (start, start);
+                for step in 0..12 {
+                    assert_eq!(
+                        Some(plain_byte.next_interleave_in_byte(byte)),
+                        plain.next_interleave(&mask),
+                        "{byte:#x} {prev} {weight} {step}"
+                    );
+                    assert_eq!(plain_byte, plain);
+                    assert_eq!(
+                        Some(weighted_byte.next_weighted_in_byte(byte, &weights)),
+                        weighted.next_weighted(&mask, &weights),
+                        "{byte:#x} {prev} {weight} {step}"
+                    );
+                    assert_eq!(weighted_byte, weighted);
+                }
+            }
+        }
+    }
+}

@@ -170,7 +170,19 @@ where
     W: WeightSource + ?Sized,
 {
     let nodes = policy.nodes();
+    // The policy keeps its nodes as a byte when they are all below 8: no scan of the mask's
+    // other words, for dynamic and static picks alike.
+    debug_assert_eq!(policy.low_nodes(), nodes.low_byte());
+    let low = policy.low_nodes();
     if ilx == NO_INTERLEAVE_INDEX {
+        // (With one word, the mask pickers are as short: the byte pays only for wider masks.)
+        if let Some(byte) = low.filter(|_| crate::MAX_NUMNODES > 64) {
+            return if WEIGHTED {
+                cursor.next_weighted_in_byte(byte, weights)
+            } else {
+                cursor.next_interleave_in_byte(byte)
+            };
+        }
         let pick = if WEIGHTED {
             cursor.next_weighted(nodes, weights)
         } else {
@@ -178,9 +190,7 @@ where
         };
         return pick.unwrap_or(node);
     }
-    // The policy keeps the byte: no scan of the mask's other words.
-    debug_assert_eq!(policy.low_nodes(), nodes.low_byte());
-    if let Some(byte) = policy.low_nodes() {
+    if let Some(byte) = low {
         if !WEIGHTED {
             return NodeMask::nth_wrapping_in_low_byte(byte, ilx);
         }
