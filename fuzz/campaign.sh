@@ -52,15 +52,8 @@ for target in "${targets[@]}"; do
         done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
         summary+=("$target: ok in ${secs}s: ${done_line}")
     else
-        tail -n 40 "$log" >&2
-        failed+=("$target")
-        summary+=("$target: FAILED (log: fuzz/$log, artifacts: fuzz/artifacts/$target/)")
+        target_failed "$target" "$log"
     fi
 done
 
-echo "=== summary"
-printf '%s\n' "${summary[@]}"
-if [[ ${#failed[@]} -gt 0 ]]; then
-    echo "campaign.sh: failing targets: ${failed[*]}" >&2
-    exit 1
-fi
+finish

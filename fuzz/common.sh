@@ -28,3 +28,20 @@ extra_args() {
         *) echo "" ;;
     esac
 }
+
+# Records a failing target: the end of its log on stderr, and its summary line.
+target_failed() { # target log
+    tail -n 40 "$2" >&2
+    failed+=("$1")
+    summary+=("$1: FAILED (log: fuzz/$2, artifacts: fuzz/artifacts/$1/)")
+}
+
+# Prints the summary of every target; exits 1 if one failed.
+finish() {
+    echo "=== summary"
+    printf '%s\n' "${summary[@]}"
+    if [[ ${#failed[@]} -gt 0 ]]; then
+        echo "$(basename "$0"): failing targets: ${failed[*]}" >&2
+        exit 1
+    fi
+}

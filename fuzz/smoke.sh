@@ -42,15 +42,8 @@ for target in "${targets[@]}"; do
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
         summary+=("$target: ok, ${runs:-?} runs in ${seconds}s")
     else
-        tail -n 40 "$log" >&2
-        failed+=("$target")
-        summary+=("$target: FAILED (log: fuzz/$log, artifacts: fuzz/artifacts/$target/)")
+        target_failed "$target" "$log"
     fi
 done
 
-echo "=== summary"
-printf '%s\n' "${summary[@]}"
-if [[ ${#failed[@]} -gt 0 ]]; then
-    echo "smoke.sh: failing targets: ${failed[*]}" >&2
-    exit 1
-fi
+finish

@@ -126,8 +126,27 @@ impl InterleaveCursor {
     where
         W: WeightSource + ?Sized,
     {
-        if self.il_weight == 0 || !nodes.contains(self.il_prev) {
-            let node = nodes.next_in(self.il_prev)?;
+        self.weighted_step(
+            |prev| nodes.contains(prev),
+            |prev| nodes.next_in(prev),
+            weights,
+        )
+    }
+
+    /// One weighted pick: stay on `il_prev` while weight remains on it and it is in the mask
+    /// (`in_mask`, asked only then), else move to `next(il_prev)` and load its weight.
+    #[inline(always)]
+    fn weighted_step<W>(
+        &mut self,
+        in_mask: impl FnOnce(NodeId) -> bool,
+        next: impl FnOnce(NodeId) -> Option<NodeId>,
+        weights: &W,
+    ) -> Option<NodeId>
+    where
+        W: WeightSource + ?Sized,
+    {
+        if self.il_weight == 0 || !in_mask(self.il_prev) {
+            let node = next(self.il_prev)?;
             self.il_prev = node;
             self.il_weight = effective(weights.weight(node));
         }
@@ -152,16 +171,10 @@ impl InterleaveCursor {
     where
         W: WeightSource + ?Sized,
     {
-        let index = self.il_prev.index();
-        let in_mask = index < 8 && byte & (1 << index) != 0;
-        if self.il_weight == 0 || !in_mask {
-            let node = next_in_byte(byte, self.il_prev);
-            self.il_prev = node;
-            self.il_weight = effective(weights.weight(node));
-        }
-        // At least 1: either it was non-zero, or it was just loaded from an effective weight.
-        self.il_weight = self.il_weight.saturating_sub(1);
-        self.il_prev
+        let in_byte = |prev: NodeId| prev.index() < 8 && byte & (1 << prev.index()) != 0;
+        let pick = self.weighted_step(in_byte, |prev| Some(next_in_byte(byte, prev)), weights);
+        // Always a node: `next_in_byte` always gives one.
+        pick.unwrap_or(self.il_prev)
     }
 
     /// Returns the node the next dynamic pick will use, without moving the cursor (Linux:

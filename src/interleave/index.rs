@@ -7,7 +7,7 @@
 
 use core::num::NonZeroU64;
 
-use super::weights::{effective, WeightSource};
+use super::weights::{effective, small_eight, WeightSource, HIGHS, ONES};
 use crate::nodemask::remainder;
 use crate::{NodeId, NodeMask, MAX_NUMNODES};
 
@@ -114,11 +114,6 @@ where
     nodes.last()
 }
 
-/// Every byte 0x01.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// Every byte 0x80.
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
 /// Entry `byte`: 0xff in byte `i` for every bit `i` of `byte`.
 const BYTE_SPREAD: [u64; 256] = {
     let mut table = [0u64; 256];
@@ -210,8 +205,8 @@ where
 }
 
 /// [`weighted_in_first_word`] eight nodes at a time over the `used` lowest bytes of `word`, or
-/// `None` when some byte of `word` with nodes has weights that are not small (one above 31, or more than 127 in all: see
-/// [`WeightSource::small_first_eight`]).
+/// `None` when the eight weights of some byte with nodes are not small ([`small_eight`], as
+/// for nodes 0-7 in [`WeightSource::small_first_eight`]).
 ///
 /// Each such byte's running totals come from one multiplication, as in
 /// [`weighted_in_low_byte`]; the byte whose total passes the target is found by a walk over at
@@ -224,25 +219,14 @@ where
 {
     let mut running = [0u64; 8];
     let mut total = 0u32;
-    // The bits that make a byte's weights not small: a weight above 31, a byte total above 127.
-    let mut large = 0u64;
     for (chunk, slot) in running.iter_mut().enumerate().take(used) {
         let byte = (word >> (8 * chunk)) & 0xff;
         if byte != 0 {
+            let eight = small_eight(weights.eight_at(chunk))?;
             let spread = BYTE_SPREAD.get(byte as usize).copied().unwrap_or(0);
-            let raw = weights.eight_at(chunk) & spread;
-            large |= raw & (ONES * 0xe0);
-            // As in `small_eight`, for the bytes of the mask only: a 0 reads as 1 (no byte is
-            // above 0x7f once `large` is clear, so the addition carries nowhere).
-            let nonzero = ((raw & !HIGHS).wrapping_add(ONES * 0x7f) & HIGHS) >> 7;
-            let weights = raw + ((spread & ONES) ^ nonzero);
-            *slot = weights.wrapping_mul(ONES);
-            large |= *slot & (1 << 63);
+            *slot = (eight.get() & spread).wrapping_mul(ONES);
             total += (*slot >> 56) as u32;
         }
-    }
-    if large != 0 {
-        return None;
     }
     let mut target = remainder(ilx, total);
     for (chunk, &totals) in running.iter().enumerate().take(used) {

@@ -228,7 +228,6 @@ fn eight_at_reads_eight_weights_from_every_source() {
         assert_eq!(closure.eight_at(chunk), expected, "{chunk}");
         assert_eq!(Uniform.eight_at(chunk), 0x0101_0101_0101_0101);
     }
-    assert_eq!(weights[..].eight_at(0), weights[..].first_eight());
 }
 
 /// The dynamic picks for a mask kept as a byte agree with the mask pickers, step by step, from

@@ -44,10 +44,7 @@ pub trait WeightSource {
     }
 
     /// Returns the weights of nodes 0-7, node `i`'s in byte `i` (the lowest byte for node 0),
-    /// as one snapshot: what the static weighted pick reads for a mask of nodes below 8.
-    ///
-    /// The default calls [`WeightSource::weight`] for each of the eight nodes; tables
-    /// override it with one load.
+    /// as one snapshot: [`WeightSource::eight_at`] of chunk 0.
     ///
     /// # Examples
     /// ```
@@ -55,12 +52,9 @@ pub trait WeightSource {
     /// assert_eq!([3u8, 1, 2].first_eight(), 0x0101_0101_0102_0103);
     /// assert_eq!(Uniform.first_eight(), 0x0101_0101_0101_0101);
     /// ```
+    #[inline]
     fn first_eight(&self) -> u64 {
-        let mut word = 0;
-        for i in 0..8 {
-            word |= u64::from(self.weight(NodeId::new(i))) << (8 * i);
-        }
-        word
+        self.eight_at(0)
     }
 
     /// Returns the weights of nodes `8 * chunk` to `8 * chunk + 7`, node `8 * chunk + i`'s in
@@ -114,11 +108,11 @@ pub trait WeightSource {
 }
 
 /// Every byte 0x01.
-const ONES: u64 = 0x0101_0101_0101_0101;
+pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
 /// Every byte 0x7f.
 const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 /// Every byte 0x80.
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+pub(super) const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The weights of eight nodes, a byte each (`raw`, as [`WeightSource::first_eight`] gives
 /// them), with 0 read as 1, if none is above 31 and they add up to at most 127 (see
@@ -156,11 +150,6 @@ impl WeightSource for Uniform {
     }
 
     #[inline]
-    fn first_eight(&self) -> u64 {
-        ONES
-    }
-
-    #[inline]
     fn small_first_eight(&self) -> Option<NonZeroU64> {
         NonZeroU64::new(ONES)
     }
@@ -183,11 +172,6 @@ impl<const N: usize> WeightSource for [u8; N] {
     }
 
     #[inline]
-    fn first_eight(&self) -> u64 {
-        first_eight_of(self)
-    }
-
-    #[inline]
     fn eight_at(&self, chunk: usize) -> u64 {
         eight_at_of(self, chunk)
     }
@@ -205,11 +189,6 @@ impl WeightSource for [u8] {
     }
 
     #[inline]
-    fn first_eight(&self) -> u64 {
-        first_eight_of(self)
-    }
-
-    #[inline]
     fn eight_at(&self, chunk: usize) -> u64 {
         eight_at_of(self, chunk)
     }
@@ -221,16 +200,6 @@ impl<F: Fn(NodeId) -> u8> WeightSource for F {
     fn weight(&self, node: NodeId) -> u8 {
         self(node)
     }
-}
-
-/// The first eight weights of `table`, node `i`'s in byte `i`; nodes beyond it weigh 1.
-#[inline]
-pub(crate) fn first_eight_of(table: &[u8]) -> u64 {
-    let mut bytes = [1u8; 8];
-    for (byte, &weight) in bytes.iter_mut().zip(table) {
-        *byte = weight;
-    }
-    u64::from_le_bytes(bytes)
 }
 
 /// The weights of nodes `8 * chunk` to `8 * chunk + 7` of `table`, node `8 * chunk + i`'s in

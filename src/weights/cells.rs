@@ -70,17 +70,6 @@ impl Cells {
             .with(|bytes| unsafe { (*bytes)[index & INDEX_MASK] })
     }
 
-    /// Returns the weights of nodes 0-7, node `i`'s in byte `i`.
-    #[inline]
-    pub(crate) fn first_eight(&self) -> u64 {
-        // SAFETY: as in `get`: a live, shared, never-written-while-shared array.
-        self.bytes.with(|bytes| unsafe {
-            (*bytes)
-                .first_chunk::<8>()
-                .map_or(0x0101_0101_0101_0101, |eight| u64::from_le_bytes(*eight))
-        })
-    }
-
     /// Returns the weights of nodes `8 * chunk` to `8 * chunk + 7`, node `8 * chunk + i`'s in
     /// byte `i` (1 at or above `MAX_NUMNODES`).
     #[inline]

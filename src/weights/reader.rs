@@ -203,11 +203,6 @@ impl WeightSource for WeightView<'_> {
     }
 
     #[inline]
-    fn first_eight(&self) -> u64 {
-        self.table.weights.first_eight()
-    }
-
-    #[inline]
     fn small_first_eight(&self) -> Option<core::num::NonZeroU64> {
         self.table.weights.small_first_eight()
     }

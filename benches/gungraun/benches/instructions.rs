@@ -116,15 +116,33 @@ library_benchmark_group!(name = read, benchmarks = [read_plain, read_weight]);
 // * `pick_array/MODE`: the weighted modes with the weights in a plain array of the embedder's
 //   (`[u8; 4]`), which the pick inspects on every call.
 
-/// Everything a pick reads, leaked so that the bench borrows it for `'static`.
+/// Everything a pick reads but the weights, leaked so that the bench borrows it for
+/// `'static`.
 #[derive(Debug)]
-pub struct PickSetup {
+pub struct PickCase {
     policy: Mempolicy,
     topology: &'static Topology,
     lists: &'static Zonelists,
     defaults: &'static PolicyDefaults,
-    reader: WeightReader<'static>,
     ilx: u64,
+}
+
+impl PickCase {
+    /// The `REPS` picks of this case with `weights`.
+    fn run<W>(&self, weights: &W) -> u64
+    where
+        W: interleave::WeightSource + ?Sized,
+    {
+        let globals = Globals::new(self.topology, self.lists, self.defaults, weights);
+        picks(&self.policy, &globals, self.ilx)
+    }
+}
+
+/// A pick case and a CPU's reader of a live weight table.
+#[derive(Debug)]
+pub struct PickSetup {
+    case: PickCase,
+    reader: WeightReader<'static>,
 }
 
 fn pick_setup(mode: Mode, nodes: &str, ilx: u64) -> PickSetup {
@@ -151,12 +169,14 @@ fn pick_setup(mode: Mode, nodes: &str, ilx: u64) -> PickSetup {
             .unwrap()
     };
     PickSetup {
-        policy,
-        topology,
-        lists,
-        defaults,
+        case: PickCase {
+            policy,
+            topology,
+            lists,
+            defaults,
+            ilx,
+        },
         reader,
-        ilx,
     }
 }
 
@@ -208,18 +228,8 @@ where
 #[bench::weighted_static(args = (Mode::WeightedInterleave, "0-3", 3 << 20), setup = pick_setup)]
 #[bench::weighted_dynamic(args = (Mode::WeightedInterleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
 fn pick(setup: PickSetup) -> u64 {
-    let PickSetup {
-        policy,
-        topology,
-        lists,
-        defaults,
-        mut reader,
-        ilx,
-    } = setup;
-    let sum = reader.with_view(|view| {
-        let globals = Globals::new(topology, lists, defaults, view);
-        picks(&policy, &globals, ilx)
-    });
+    let PickSetup { case, mut reader } = setup;
+    let sum = reader.with_view(|view| case.run(view));
     // Dropping the reader (unregistering it) is not part of a pick.
     core::mem::forget(reader);
     sum
@@ -229,18 +239,10 @@ fn pick(setup: PickSetup) -> u64 {
 #[bench::weighted_static(args = (Mode::WeightedInterleave, "0-3", 3 << 20), setup = pick_setup)]
 #[bench::weighted_dynamic(args = (Mode::WeightedInterleave, "0-3", NO_INTERLEAVE_INDEX), setup = pick_setup)]
 fn pick_array(setup: PickSetup) -> u64 {
-    let PickSetup {
-        policy,
-        topology,
-        lists,
-        defaults,
-        reader,
-        ilx,
-    } = setup;
+    let PickSetup { case, reader } = setup;
     core::mem::forget(reader);
     // Behind `black_box`, so that the compiler cannot fold the constant weights into the pick.
-    let globals = Globals::new(topology, lists, defaults, black_box(&WEIGHTS));
-    picks(&policy, &globals, ilx)
+    case.run(black_box(&WEIGHTS))
 }
 
 library_benchmark_group!(name = select_pick, benchmarks = [pick, pick_array]);
